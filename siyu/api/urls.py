@@ -1,0 +1,20 @@
+"""The API instance: /api/v1/…, OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from siyu.api import errors
+from siyu.api.auth import auth
+from siyu.members.api import router as members_router
+from siyu.org.api import router as org_router
+
+api = NinjaAPI(
+    title="siyu API",
+    version="1",
+    urls_namespace="api",
+    auth=auth,
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+errors.install(api)
+api.add_router("/v1/", org_router)
+api.add_router("/v1/", members_router)

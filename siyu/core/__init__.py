@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: health check, home routing, shared page helpers and commands."""

@@ -1,0 +1,44 @@
+"""Shared page helpers: one view answers both the full page and its HTMX partial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+PAGE_SIZE = 50
+
+
+def render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The full page, or only its `results` block when HTMX asks for it (not for boosted links)."""
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted and htmx.target == "results":
+        return render(request, template.replace(".html", "_results.html"), context)
+    return render(request, template, context)
+
+
+def page_of(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> Any:
+    """A numbered page, for lists that stay small (stores, staff)."""
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def keyset_page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """The next `size` rows older than `?before=<id>`, for lists that grow to millions (customers)."""
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        queryset = queryset.filter(pk__lt=int(before))
+    rows = list(queryset[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return {"rows": rows, "next_before": rows[-1].pk if more and rows else None}
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string minus `names`, to build 'next page' links that keep filters."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()

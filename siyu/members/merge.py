@@ -1,0 +1,37 @@
+"""References to Customer that a merge must move: every app registers its own here.
+
+A plain foreign key is registered with `register_reference(Model, "field")` and moved with
+one UPDATE. A reference with its own uniqueness rules (one row per customer and X)
+registers a handler instead, which resolves the clash and returns how many rows it moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from siyu.members.models import Customer
+
+Handler = Callable[["Customer", "Customer"], int]
+_handlers: dict[str, Handler] = {}
+
+
+def register_reference(model: type[models.Model], field: str) -> None:
+    """A foreign key `model.field` → Customer that simply moves to the survivor."""
+
+    def move(source: Customer, target: Customer) -> int:
+        return model._default_manager.filter(**{field: source}).update(**{field: target})
+
+    register_handler(f"{model._meta.label_lower}.{field}", move)
+
+
+def register_handler(name: str, handler: Handler) -> None:
+    _handlers[name] = handler
+
+
+def move_references(source: Customer, target: Customer) -> dict[str, int]:
+    """Run every registered mover; the counts go into the merge record."""
+    return {name: handler(source, target) for name, handler in sorted(_handlers.items())}

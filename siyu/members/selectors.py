@@ -1,0 +1,62 @@
+"""Reads on customers, always narrowed to the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from siyu.members import pii
+from siyu.members.models import Customer, CustomerStatus, Identity, IdentityKind, PhoneReveal
+from siyu.org.scope import Scope, access, scoped
+
+
+def _with_phone_masked(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    phone = Identity.objects.filter(customer=OuterRef("pk"), kind=IdentityKind.PHONE).order_by("pk")
+    return qs.annotate(phone_masked=Subquery(phone.values("masked")[:1]))
+
+
+def customer_list(*, scope: Scope, q: str = "", store_id: int | None = None, brand_id: int | None = None,
+                  branch_id: int | None = None, owner_staff_id: int | None = None,
+                  join_channel: str = "") -> QuerySet[Customer]:
+    """Active customers in scope, newest first, matching the search and filters.
+
+    `q` is a full phone number (found by its keyed hash), a member number, or the start of
+    a name.
+    """
+    qs = scoped(Customer.objects.filter(status=CustomerStatus.ACTIVE), scope)
+    filters: dict[str, Any] = {"home_store_id": store_id, "home_store__brand_id": brand_id,
+                               "home_store__branch_id": branch_id, "owner_staff_id": owner_staff_id,
+                               "membership__join_channel": join_channel or None}
+    qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
+    q = q.strip()
+    if q:
+        try:
+            phone_key = pii.lookup_hash(pii.normalize_phone(q))
+        except pii.InvalidPhone:
+            phone_key = None
+        if phone_key:
+            qs = qs.filter(identities__kind=IdentityKind.PHONE, identities__key=phone_key)
+        elif q.upper().startswith("M") and q[1:].isalnum() and len(q) == 13:
+            qs = qs.filter(membership__member_no=q.upper())
+        else:
+            qs = qs.filter(name__startswith=q)
+    return _with_phone_masked(qs.select_related("home_store", "owner_staff", "membership")).order_by("-id")
+
+
+def customer_get(*, scope: Scope, customer_id: int) -> Customer:
+    """One customer in scope (Http404 otherwise), with masked phone and membership."""
+    qs = _with_phone_masked(Customer.objects.select_related("home_store", "owner_staff", "membership",
+                                                            "membership__join_brand", "membership__join_store"))
+    return access(qs, scope, pk=customer_id)
+
+
+def customer_identities(*, customer: Customer) -> list[dict[str, str]]:
+    """A customer's identities as they may be shown: phones masked, other ids as they are."""
+    return [{"kind": i.kind, "platform": i.platform, "value": i.masked if i.kind == IdentityKind.PHONE else i.key}
+            for i in Identity.objects.filter(customer=customer).order_by("kind", "pk")]
+
+
+def phone_reveal_list(*, scope: Scope) -> QuerySet[PhoneReveal]:
+    """The reveal audit trail in scope."""
+    return scoped(PhoneReveal.objects.select_related("actor", "customer"), scope).order_by("-id")

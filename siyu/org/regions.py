@@ -1,0 +1,105 @@
+"""China's administrative divisions (province / city / district) by 6-digit adcode.
+
+The data is the adcode table shipped inside the `cpca` package (names and centre
+coordinates). We read its CSV directly instead of importing cpca, which would pull in
+pandas and a word segmenter at start-up for a lookup table we only need to read.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # 6 digits: PP0000 province, PPCC00 city, PPCCDD district
+    name: str
+    longitude: Decimal | None
+    latitude: Decimal | None
+
+    @property
+    def level(self) -> str:
+        if self.code.endswith("0000"):
+            return "province"
+        return "city" if self.code.endswith("00") else "district"
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+    @property
+    def city_code(self) -> str:
+        return self.code[:4] + "00"
+
+
+def _data_file() -> Path:
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the cpca package (administrative divisions) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+
+
+@cache
+def _regions() -> dict[str, Region]:
+    regions: dict[str, Region] = {}
+    with _data_file().open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            code = row["adcode"][:6]
+            lon, lat = row["longitude"], row["latitude"]
+            regions[code] = Region(code, row["name"], Decimal(lon) if lon else None, Decimal(lat) if lat else None)
+    # Municipalities (北京, 上海…) list their city level as "市辖区": name it after the province.
+    for code, region in list(regions.items()):
+        if region.level == "city" and region.name == "市辖区" and region.province_code in regions:
+            regions[code] = Region(code, regions[region.province_code].name, region.longitude, region.latitude)
+    return regions
+
+
+def get(code: str) -> Region | None:
+    return _regions().get((code or "")[:6])
+
+
+def name(code: str) -> str:
+    region = get(code)
+    return region.name if region else ""
+
+
+def _short(text: str) -> str:
+    """'辽宁省' → '辽宁', '沈阳市' → '沈阳', so people may write either."""
+    for suffix in ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"):
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            return text[: -len(suffix)]
+    return text
+
+
+def find(text: str, *, level: str, within: str = "") -> Region | None:
+    """The region of `level` called `text` (a name with or without suffix, or an adcode)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        region = get(text)
+        return region if region and region.level == level else None
+    prefix = within[: {"province": 0, "city": 2, "district": 4}[level]] if within else ""
+    for region in _regions().values():
+        if region.level != level or (prefix and not region.code.startswith(prefix)):
+            continue
+        if region.name == text or _short(region.name) == _short(text):
+            return region
+    return None
+
+
+def cities(province_code: str) -> list[Region]:
+    prefix = province_code[:2]
+    return [r for r in _regions().values() if r.level == "city" and r.code.startswith(prefix)
+            and r.latitude is not None]
+
+
+def districts(city_code: str) -> list[Region]:
+    prefix = city_code[:4]
+    return [r for r in _regions().values() if r.level == "district" and r.code.startswith(prefix)
+            and r.latitude is not None]
