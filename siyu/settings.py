@@ -6,6 +6,7 @@ checkout runs with no server; DATABASE_URL switches to PostgreSQL.
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -31,11 +32,21 @@ def _kept_secret(name: str, filename: str) -> str:
     if os.environ.get(name):
         return os.environ[name]
     path = VAR_DIR / filename
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several processes start at once, exactly one writes the secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    for _attempt in range(50):
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)  # the writer has created the file but not yet written it
+    raise RuntimeError(f"{path} is empty: delete it and start again")
 
 
 SECRET_KEY = _kept_secret("SECRET_KEY", "secret_key")
@@ -141,7 +152,7 @@ TASKS = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+NINJA_MAX_PER_PAGE_SIZE = 200
 
 LOGGING = {
     "version": 1,

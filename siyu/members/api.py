@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
@@ -152,7 +152,7 @@ def customer_create(request: HttpRequest, payload: CustomerIn):
     customer = services.customer_create(
         name=payload.name, gender=payload.gender, birthday=payload.birthday, home_store=home_store,
         owner_staff=owner, identities=identities, join_channel=payload.join_channel, joined_at=payload.joined_at)
-    return 201, _detail(selectors.customer_get(scope=scope, customer_id=customer.pk))
+    return Status(201, _detail(selectors.customer_get(scope=scope, customer_id=customer.pk)))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerDetailOut)
@@ -179,7 +179,7 @@ def identity_attach(request: HttpRequest, customer_id: int, payload: IdentityIn)
     identity = services.identity_attach(customer=customer, kind=payload.kind, value=payload.value,
                                         platform=payload.platform)
     shown = identity.masked if identity.kind == "phone" else identity.key
-    return 201, {"kind": identity.kind, "platform": identity.platform, "value": shown}
+    return Status(201, {"kind": identity.kind, "platform": identity.platform, "value": shown})
 
 
 @router.post("/customers/{customer_id}/merge", response={201: MergeOut})
@@ -189,7 +189,7 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
     scope.require(Capability.MERGE_CUSTOMERS)
     target = selectors.customer_get(scope=scope, customer_id=customer_id)
     source = selectors.customer_get(scope=scope, customer_id=payload.source_id)
-    return 201, services.customer_merge(source=source, target=target, actor=actor_of(request), reason=payload.reason)
+    return Status(201, services.customer_merge(source=source, target=target, actor=actor_of(request), reason=payload.reason))
 
 
 @router.post("/customers/{customer_id}/reveal-phone", response=RevealOut)

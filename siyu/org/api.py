@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest
-from ninja import File, Router, Schema, UploadedFile
+from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
@@ -174,7 +174,7 @@ def _store_fields(scope: Scope, payload: StoreIn) -> dict:
 def store_create(request: HttpRequest, code: str, payload: StoreIn):
     scope = scope_of(request)
     store, created = services.store_upsert(scope=scope, code=code, **_store_fields(scope, payload))
-    return 201, store
+    return Status(201, store)
 
 
 @router.put("/stores/{store_id}", response=StoreOut)
@@ -206,7 +206,7 @@ def staff_create(request: HttpRequest, payload: StaffIn):
         branch=ref(Branch, scope, payload.branch_id, "branch_id"),
         brand=ref(Brand, scope, payload.brand_id, "brand_id"), wecom_userid=payload.wecom_userid,
         hired_on=payload.hired_on, actor=actor_of(request))
-    return 201, staff
+    return Status(201, staff)
 
 
 @router.post("/staff/{staff_id}/move", response=StaffOut)
@@ -256,7 +256,7 @@ def token_create(request: HttpRequest, payload: TokenIn):
         brand=ref(Brand, scope, payload.brand_id, "brand_id"), branch=ref(Branch, scope, payload.branch_id, "branch_id"),
         store=ref(Store, scope, payload.store_id, "store_id"))
     token.secret = secret
-    return 201, token
+    return Status(201, token)
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

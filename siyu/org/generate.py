@@ -35,9 +35,13 @@ DEMO_LOGINS = {"admin": Role.GROUP_ADMIN, "hq": Role.HQ_OPERATOR, "branch": Role
 
 
 def _stores_per_region(total: int) -> list[int]:
+    """`total` stores split over the regions by weight (largest remainder, so the sum is exact)."""
     weights = [4, 4, 6, 5, 4, 4, 2]  # ≈ population and spending by region
-    counts = [max(1, round(total * w / sum(weights))) for w in weights]
-    counts[2] += total - sum(counts)  # East absorbs rounding
+    quotas = [total * w / sum(weights) for w in weights]
+    counts = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(quotas)), key=lambda i: (counts[i] - quotas[i], i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
     return counts
 
 

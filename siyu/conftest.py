@@ -1,0 +1,108 @@
+"""Shared test fixtures: a small org with named personas, built through the real services.
+
+The personas (used across the scope matrix and access tests):
+- Hana, HQ operator of brand Alpine (sees all of Alpine);
+- Bo, branch manager of branch North (stores S1 and S2);
+- Sam, store manager of S1;
+- Gia, guide G1 at S1; Gus, guide G2 at S2;
+- Otto, guide at S3 in branch South — outside Bo's branch.
+Customers: c1 (S1, served by Gia), c2 (S1, nobody), c3 (S2, served by Gus), c4 (S3, Otto),
+x1 (store X1 of brand Beta: outside Hana's brand).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from siyu.members import services as member_services
+from siyu.members.models import Customer
+from siyu.org import services as org_services
+from siyu.org.models import Branch, Brand, Group, Role, Staff, Store
+from siyu.org.scope import Capability, Level, Scope
+
+PASSWORD = "correct-horse-battery"
+ROOT = Scope(level=Level.GROUP, group_id=0, capabilities=frozenset(Capability))
+
+PHONES = {"c1": "13800138001", "c2": "13900139002", "c3": "15000150003", "c4": "18600186004",
+          "x1": "17700177005"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    group: Group
+    brands: dict[str, Brand] = field(default_factory=dict)
+    branches: dict[str, Branch] = field(default_factory=dict)
+    stores: dict[str, Store] = field(default_factory=dict)
+    staff: dict[str, Staff] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+
+    def login(self, client: Any, persona: str) -> Any:
+        assert client.login(username=self.staff[persona].employee_no, password=PASSWORD)
+        return client
+
+
+def make_store(root: Scope, code: str, brand: Brand, branch: Branch, city: str = "210100") -> Store:
+    store, _created = org_services.store_upsert(
+        scope=root, code=code, name=f"门店{code}", brand=brand, branch=branch, province_code=city[:2] + "0000",
+        city_code=city, address="中山路1号", latitude=Decimal("41.8"), longitude=Decimal("123.4"),
+        opens_at=dt.time(10), closes_at=dt.time(22))
+    return store
+
+
+def build_world() -> World:
+    group = Group.objects.create(name="测试集团")
+    root = Scope(level=Level.GROUP, group_id=group.pk, capabilities=frozenset(Capability))
+    w = World(group=group)
+    w.brands["alpine"] = Brand.objects.create(group=group, code="ALP", name="Alpine")
+    w.brands["beta"] = Brand.objects.create(group=group, code="BET", name="Beta")
+    w.branches["north"] = Branch.objects.create(brand=w.brands["alpine"], code="ALP-N", name="North",
+                                                region_codes=["210000"])
+    w.branches["south"] = Branch.objects.create(brand=w.brands["alpine"], code="ALP-S", name="South",
+                                                region_codes=["440000"])
+    w.branches["beta"] = Branch.objects.create(brand=w.brands["beta"], code="BET-E", name="Beta East",
+                                               region_codes=["310000"])
+    w.stores["s1"] = make_store(root, "S1", w.brands["alpine"], w.branches["north"])
+    w.stores["s2"] = make_store(root, "S2", w.brands["alpine"], w.branches["north"])
+    w.stores["s3"] = make_store(root, "S3", w.brands["alpine"], w.branches["south"], city="440100")
+    w.stores["x1"] = make_store(root, "X1", w.brands["beta"], w.branches["beta"], city="310100")
+    people = {
+        "hana": ("H001", "Hana", Role.HQ_OPERATOR, {"brand": w.brands["alpine"]}),
+        "bo": ("B001", "Bo", Role.BRANCH_MANAGER, {"branch": w.branches["north"]}),
+        "sam": ("M001", "Sam", Role.STORE_MANAGER, {"store": w.stores["s1"]}),
+        "gia": ("G001", "Gia", Role.GUIDE, {"store": w.stores["s1"]}),
+        "gus": ("G002", "Gus", Role.GUIDE, {"store": w.stores["s2"]}),
+        "otto": ("G003", "Otto", Role.GUIDE, {"store": w.stores["s3"]}),
+        "xena": ("G004", "Xena", Role.GUIDE, {"store": w.stores["x1"]}),
+        "ada": ("A001", "Ada", Role.GROUP_ADMIN, {}),
+    }
+    for key, (number, name, role, place) in people.items():
+        w.staff[key] = org_services.staff_create(scope=root, group=group, employee_no=number, name=name,
+                                                 role=role, password=PASSWORD, wecom_userid=f"wx_{key}", **place)
+    owners = {"c1": ("s1", "gia"), "c2": ("s1", None), "c3": ("s2", "gus"), "c4": ("s3", "otto"),
+              "x1": ("x1", "xena")}
+    for key, (store, owner) in owners.items():
+        w.customers[key] = member_services.customer_create(
+            name=f"顾客{key}", home_store=w.stores[store], owner_staff=w.staff[owner] if owner else None,
+            identities={"phone": PHONES[key], "unionid": f"union-{key}"}, join_channel="pos")
+    return w
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def user_model() -> Any:
+    return get_user_model()

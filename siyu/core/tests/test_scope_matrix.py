@@ -1,0 +1,148 @@
+"""The scope matrix: every persona × every list and detail page and API endpoint.
+
+Each resource names, for each persona, exactly which objects they must see. A list must
+show exactly those (no more, no fewer); a detail must answer 200 for them and 404 for
+every other object. Later apps add their resources to RESOURCES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from siyu.conftest import World
+from siyu.org import services as org_services
+from siyu.org.models import ApiToken
+from siyu.org.scope import scope_for_user
+
+PERSONAS = ["ada", "hana", "bo", "sam", "gia", "gus", "token_s1"]
+
+
+@dataclass
+class Resource:
+    name: str
+    objects: Callable[[World], dict[str, Any]]  # key → object, the whole universe
+    visible: dict[str, set[str]]  # persona → keys they may see
+    api_list: str | None = None
+    api_detail: str | None = None  # with {pk}
+    page_list: str | None = None
+    page_detail: str | None = None  # with {pk}
+    page_link: str | None = None  # how a list page links an object, with {pk}
+
+
+ALL_STORES = {"s1", "s2", "s3", "x1"}
+RESOURCES = [
+    Resource(
+        "stores", lambda w: w.stores,
+        {"ada": ALL_STORES, "hana": {"s1", "s2", "s3"}, "bo": {"s1", "s2"}, "sam": {"s1"}, "gia": {"s1"},
+         "gus": {"s2"}, "token_s1": {"s1"}},
+        api_list="/api/v1/stores", api_detail="/api/v1/stores/{pk}",
+        page_list="/console/stores/", page_detail="/console/stores/{pk}/", page_link="/console/stores/{pk}/"),
+    Resource(
+        "staff", lambda w: w.staff,
+        {"ada": {"ada", "hana", "bo", "sam", "gia", "gus", "otto", "xena"},
+         "hana": {"hana", "bo", "sam", "gia", "gus", "otto"}, "bo": {"bo", "sam", "gia", "gus"},
+         "sam": {"sam", "gia"}, "gia": {"gia"}, "gus": {"gus"}, "token_s1": {"sam", "gia"}},
+        api_list="/api/v1/staff", api_detail="/api/v1/staff/{pk}",
+        page_list="/console/staff/", page_detail="/console/staff/{pk}/", page_link="/console/staff/{pk}/"),
+    Resource(
+        "customers", lambda w: w.customers,
+        {"ada": {"c1", "c2", "c3", "c4", "x1"}, "hana": {"c1", "c2", "c3", "c4"}, "bo": {"c1", "c2", "c3"},
+         "sam": {"c1", "c2"}, "gia": {"c1"}, "gus": {"c3"}, "token_s1": {"c1", "c2"}},
+        api_list="/api/v1/customers", api_detail="/api/v1/customers/{pk}",
+        page_list="/console/customers/", page_detail="/console/customers/{pk}/",
+        page_link="/console/customers/{pk}/"),
+    Resource(
+        "workbench customers", lambda w: w.customers,
+        {"ada": {"c1", "c2", "c3", "c4", "x1"}, "hana": {"c1", "c2", "c3", "c4"}, "bo": {"c1", "c2", "c3"},
+         "sam": {"c1", "c2"}, "gia": {"c1"}, "gus": {"c3"}},
+        page_list="/m/", page_detail="/m/customers/{pk}/", page_link="/m/customers/{pk}/"),
+    Resource(
+        "brands", lambda w: w.brands,
+        {"ada": {"alpine", "beta"}, "hana": {"alpine"}, "bo": {"alpine"}, "sam": {"alpine"}, "gia": {"alpine"},
+         "gus": {"alpine"}, "token_s1": {"alpine"}},
+        api_list="/api/v1/brands"),
+    Resource(
+        "branches", lambda w: w.branches,
+        {"ada": {"north", "south", "beta"}, "hana": {"north", "south"}, "bo": {"north"}, "sam": {"north"},
+         "gia": {"north"}, "gus": {"north"}, "token_s1": {"north"}},
+        api_list="/api/v1/branches"),
+]
+
+
+def _client(world: World, persona: str) -> tuple[Client, dict[str, str]]:
+    client = Client()
+    if persona == "token_s1":
+        scope = scope_for_user(world.staff["ada"].user)
+        _token, secret = org_services.api_token_create(scope=scope, actor=world.staff["ada"].user, name="POS S1",
+                                                       store=world.stores["s1"])
+        return client, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    world.login(client, persona)
+    return client, {}
+
+
+def _api_ids(client: Client, url: str, headers: dict[str, str]) -> set[int]:
+    ids: set[int] = set()
+    while url:
+        response = client.get(url, **headers)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        ids |= {item["id"] for item in body["results"]}
+        url = body["next"]
+    return ids
+
+
+CASES = [(r, p) for r in RESOURCES for p in PERSONAS if p in r.visible]
+
+
+@pytest.mark.parametrize(("resource", "persona"), CASES, ids=[f"{r.name}-{p}" for r, p in CASES])
+def test_scope_matrix(world: World, resource: Resource, persona: str) -> None:
+    # Given the persona and the whole universe of this resource
+    client, headers = _client(world, persona)
+    universe = resource.objects(world)
+    expected = {universe[k].pk for k in resource.visible[persona]}
+    outside = {obj.pk for obj in universe.values()} - expected
+    assert expected, "every persona must see something, or the test proves nothing"
+
+    is_token = persona.startswith("token")
+    if resource.api_list:
+        # Then the API list shows exactly the persona's objects
+        assert _api_ids(client, resource.api_list + "?page_size=2", headers) == expected
+    if resource.api_detail:
+        for pk in expected:
+            assert client.get(resource.api_detail.format(pk=pk), **headers).status_code == 200
+        for pk in outside:
+            response = client.get(resource.api_detail.format(pk=pk), **headers)
+            assert response.status_code == 404
+            assert response.json()["error"] == "not_found"
+    if resource.page_list and not is_token:
+        html = client.get(resource.page_list).content.decode()
+        shown = {pk for pk in expected | outside if resource.page_link.format(pk=pk) in html}
+        assert shown == expected
+    if resource.page_detail and not is_token:
+        for pk in expected:
+            assert client.get(resource.page_detail.format(pk=pk)).status_code == 200
+        for pk in outside:
+            assert client.get(resource.page_detail.format(pk=pk)).status_code == 404
+
+
+def test_org_tree_page_shows_only_scope(world: World) -> None:
+    # Bo manages North: the tree lists S1 and S2, never S3 (South) or X1 (Beta)
+    client = world.login(Client(), "bo")
+    html = client.get("/console/").content.decode()
+    assert "门店S1" in html and "门店S2" in html
+    assert "门店S3" not in html and "门店X1" not in html
+
+
+def test_token_is_refused_after_revocation(world: World) -> None:
+    client, headers = _client(world, "token_s1")
+    assert client.get("/api/v1/customers", **headers).status_code == 200
+    token = ApiToken.objects.get()
+    org_services.api_token_revoke(scope=scope_for_user(world.staff["ada"].user), token=token)
+    response = client.get("/api/v1/customers", **headers)
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthenticated"
