@@ -26,11 +26,16 @@ from siyu.org import services as org_services
 from siyu.org.models import Branch, Brand, Group, Role, Staff, Store
 from siyu.org.scope import Capability, Level, Scope
 
-PASSWORD = "correct-horse-battery"
+PASSWORD = "correct-horse-battery"  # noqa: S105 (test personas)
 ROOT = Scope(level=Level.GROUP, group_id=0, capabilities=frozenset(Capability))
 
-PHONES = {"c1": "13800138001", "c2": "13900139002", "c3": "15000150003", "c4": "18600186004",
-          "x1": "17700177005"}
+PHONES = {
+    "c1": "13800138001",
+    "c2": "13900139002",
+    "c3": "15000150003",
+    "c4": "18600186004",
+    "x1": "17700177005",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +59,19 @@ class World:
 
 def make_store(root: Scope, code: str, brand: Brand, branch: Branch, city: str = "210100") -> Store:
     store, _created = org_services.store_upsert(
-        scope=root, code=code, name=f"门店{code}", brand=brand, branch=branch, province_code=city[:2] + "0000",
-        city_code=city, address="中山路1号", latitude=Decimal("41.8"), longitude=Decimal("123.4"),
-        opens_at=dt.time(10), closes_at=dt.time(22))
+        scope=root,
+        code=code,
+        name=f"门店{code}",
+        brand=brand,
+        branch=branch,
+        province_code=city[:2] + "0000",
+        city_code=city,
+        address="中山路1号",
+        latitude=Decimal("41.8"),
+        longitude=Decimal("123.4"),
+        opens_at=dt.time(10),
+        closes_at=dt.time(22),
+    )
     return store
 
 
@@ -66,12 +81,15 @@ def build_world() -> World:
     w = World(group=group)
     w.brands["alpine"] = Brand.objects.create(group=group, code="ALP", name="Alpine")
     w.brands["beta"] = Brand.objects.create(group=group, code="BET", name="Beta")
-    w.branches["north"] = Branch.objects.create(brand=w.brands["alpine"], code="ALP-N", name="North",
-                                                region_codes=["210000"])
-    w.branches["south"] = Branch.objects.create(brand=w.brands["alpine"], code="ALP-S", name="South",
-                                                region_codes=["440000"])
-    w.branches["beta"] = Branch.objects.create(brand=w.brands["beta"], code="BET-E", name="Beta East",
-                                               region_codes=["310000"])
+    w.branches["north"] = Branch.objects.create(
+        brand=w.brands["alpine"], code="ALP-N", name="North", region_codes=["210000"]
+    )
+    w.branches["south"] = Branch.objects.create(
+        brand=w.brands["alpine"], code="ALP-S", name="South", region_codes=["440000"]
+    )
+    w.branches["beta"] = Branch.objects.create(
+        brand=w.brands["beta"], code="BET-E", name="Beta East", region_codes=["310000"]
+    )
     w.stores["s1"] = make_store(root, "S1", w.brands["alpine"], w.branches["north"])
     w.stores["s2"] = make_store(root, "S2", w.brands["alpine"], w.branches["north"])
     w.stores["s3"] = make_store(root, "S3", w.brands["alpine"], w.branches["south"], city="440100")
@@ -87,14 +105,31 @@ def build_world() -> World:
         "ada": ("A001", "Ada", Role.GROUP_ADMIN, {}),
     }
     for key, (number, name, role, place) in people.items():
-        w.staff[key] = org_services.staff_create(scope=root, group=group, employee_no=number, name=name,
-                                                 role=role, password=PASSWORD, wecom_userid=f"wx_{key}", **place)
-    owners = {"c1": ("s1", "gia"), "c2": ("s1", None), "c3": ("s2", "gus"), "c4": ("s3", "otto"),
-              "x1": ("x1", "xena")}
+        w.staff[key] = org_services.staff_create(
+            scope=root,
+            group=group,
+            employee_no=number,
+            name=name,
+            role=role,
+            password=PASSWORD,
+            wecom_userid=f"wx_{key}",
+            **place,
+        )
+    owners = {
+        "c1": ("s1", "gia"),
+        "c2": ("s1", None),
+        "c3": ("s2", "gus"),
+        "c4": ("s3", "otto"),
+        "x1": ("x1", "xena"),
+    }
     for key, (store, owner) in owners.items():
         w.customers[key] = member_services.customer_create(
-            name=f"顾客{key}", home_store=w.stores[store], owner_staff=w.staff[owner] if owner else None,
-            identities={"phone": PHONES[key], "unionid": f"union-{key}"}, join_channel="pos")
+            name=f"顾客{key}",
+            home_store=w.stores[store],
+            owner_staff=w.staff[owner] if owner else None,
+            identities={"phone": PHONES[key], "unionid": f"union-{key}"},
+            join_channel="pos",
+        )
     return w
 
 

@@ -12,10 +12,18 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 
-def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,
-                   fields: dict[str, str] | None = None, **headers: str) -> HttpResponse:
-    response = api.create_response(request, {"error": code, "message": message, "fields": fields or {}},
-                                   status=status)
+def error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    **headers: str,
+) -> HttpResponse:
+    response = api.create_response(
+        request, {"error": code, "message": message, "fields": fields or {}}, status=status
+    )
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -24,7 +32,11 @@ def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, 
 def _ninja_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in errors:
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload", "form")]
+        loc = [
+            str(p)
+            for p in error.get("loc", ())
+            if p not in ("body", "query", "path", "payload", "form")
+        ]
         fields.setdefault(".".join(loc) or "__all__", error.get("msg", "invalid"))
     return fields
 
@@ -34,8 +46,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def ninja_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        return error_response(api, request, 422, "invalid", _("Some fields are not valid."),
-                              _ninja_fields(exc.errors))
+        return error_response(
+            api, request, 422, "invalid", _("Some fields are not valid."), _ninja_fields(exc.errors)
+        )
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -55,8 +68,13 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return error_response(api, request, 401, "unauthenticated",
-                              _("Log in, or send a valid API token as “Authorization: Bearer …”."))
+        return error_response(
+            api,
+            request,
+            401,
+            "unauthenticated",
+            _("Log in, or send a valid API token as “Authorization: Bearer …”."),
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -21,7 +21,9 @@ def ref(model: type[M], scope: Scope, pk: int | None, field: str) -> M | None:
     try:
         return access(model._default_manager.all(), scope, pk=pk)
     except Http404:
-        raise ValidationError({field: _("No such object in your part of the organisation.")}) from None
+        raise ValidationError(
+            {field: _("No such object in your part of the organisation.")}
+        ) from None
 
 
 def client_ip(request: Any) -> str | None:

@@ -24,7 +24,7 @@ SCALES = {
     "demo": {"stores": 30, "guides": 120, "customers": 20_000, "days": 365},
     "seed": {"stores": 3_000, "guides": 10_000, "customers": 1_000_000, "days": 365},
 }
-DEMO_PASSWORD = "siyu-demo-2026"
+DEMO_PASSWORD = "siyu-demo-2026"  # noqa: S105 (the demo logins are printed on purpose)
 BATCH = 5_000
 
 
@@ -60,7 +60,9 @@ def next_id(table: str) -> int:
         return int(cursor.fetchone()[0]) + 1
 
 
-def insert_rows(ctx: Context, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def insert_rows(
+    ctx: Context, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
     """INSERT `rows` into `table` with one executemany; returns the count."""
     rows = list(rows)
     if not rows:

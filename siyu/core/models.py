@@ -8,3 +8,6 @@ class PeriodicRun(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     last_run_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.name

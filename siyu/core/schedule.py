@@ -28,8 +28,9 @@ def tick(now: dt.datetime | None = None) -> list[str]:
     enqueued = []
     for name, every, enqueue in PERIODIC:
         PeriodicRun.objects.get_or_create(name=name)
-        claimed = PeriodicRun.objects.filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - every),
-                                             name=name).update(last_run_at=now)
+        claimed = PeriodicRun.objects.filter(
+            Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - every), name=name
+        ).update(last_run_at=now)
         if claimed:
             enqueue()
             enqueued.append(name)

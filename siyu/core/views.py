@@ -18,7 +18,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # any driver error means the database is not usable
         database = {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
         status = 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "error", "database": database}, status=status
+    )
 
 
 @scope_required

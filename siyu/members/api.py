@@ -115,8 +115,6 @@ class ConsentOut(Schema):
     changed_at: dt.datetime
 
 
-
-
 def _detail(customer: Customer) -> Customer:
     """The customer with the identities it may show attached for the detail schema."""
     customer.identities_shown = selectors.customer_identities(customer=customer)
@@ -125,11 +123,25 @@ def _detail(customer: Customer) -> Customer:
 
 @router.get("/customers", response=list[CustomerOut])
 @paginate(CursorPagination, ordering=("-id",))
-def customer_list(request: HttpRequest, q: str = "", store_id: int | None = None, brand_id: int | None = None,
-                  branch_id: int | None = None, owner_staff_id: int | None = None, join_channel: str = ""):
+def customer_list(
+    request: HttpRequest,
+    q: str = "",
+    store_id: int | None = None,
+    brand_id: int | None = None,
+    branch_id: int | None = None,
+    owner_staff_id: int | None = None,
+    join_channel: str = "",
+):
     """Customers in your scope; `q` is a full phone number, a member no. or the start of a name."""
-    return selectors.customer_list(scope=scope_of(request), q=q, store_id=store_id, brand_id=brand_id,
-                                   branch_id=branch_id, owner_staff_id=owner_staff_id, join_channel=join_channel)
+    return selectors.customer_list(
+        scope=scope_of(request),
+        q=q,
+        store_id=store_id,
+        brand_id=brand_id,
+        branch_id=branch_id,
+        owner_staff_id=owner_staff_id,
+        join_channel=join_channel,
+    )
 
 
 @router.get("/customers/{customer_id}", response=CustomerDetailOut)
@@ -150,8 +162,15 @@ def customer_create(request: HttpRequest, payload: CustomerIn):
     if payload.phone:
         identities["phone"] = payload.phone
     customer = services.customer_create(
-        name=payload.name, gender=payload.gender, birthday=payload.birthday, home_store=home_store,
-        owner_staff=owner, identities=identities, join_channel=payload.join_channel, joined_at=payload.joined_at)
+        name=payload.name,
+        gender=payload.gender,
+        birthday=payload.birthday,
+        home_store=home_store,
+        owner_staff=owner,
+        identities=identities,
+        join_channel=payload.join_channel,
+        joined_at=payload.joined_at,
+    )
     return Status(201, _detail(selectors.customer_get(scope=scope, customer_id=customer.pk)))
 
 
@@ -176,8 +195,9 @@ def identity_attach(request: HttpRequest, customer_id: int, payload: IdentityIn)
     scope = scope_of(request)
     scope.require(Capability.EDIT_CUSTOMERS)
     customer = selectors.customer_get(scope=scope, customer_id=customer_id)
-    identity = services.identity_attach(customer=customer, kind=payload.kind, value=payload.value,
-                                        platform=payload.platform)
+    identity = services.identity_attach(
+        customer=customer, kind=payload.kind, value=payload.value, platform=payload.platform
+    )
     shown = identity.masked if identity.kind == "phone" else identity.key
     return Status(201, {"kind": identity.kind, "platform": identity.platform, "value": shown})
 
@@ -189,7 +209,12 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn):
     scope.require(Capability.MERGE_CUSTOMERS)
     target = selectors.customer_get(scope=scope, customer_id=customer_id)
     source = selectors.customer_get(scope=scope, customer_id=payload.source_id)
-    return Status(201, services.customer_merge(source=source, target=target, actor=actor_of(request), reason=payload.reason))
+    return Status(
+        201,
+        services.customer_merge(
+            source=source, target=target, actor=actor_of(request), reason=payload.reason
+        ),
+    )
 
 
 @router.post("/customers/{customer_id}/reveal-phone", response=RevealOut)
@@ -200,8 +225,9 @@ def customer_phone_reveal(request: HttpRequest, customer_id: int, payload: Revea
     actor = actor_of(request)
     if actor is None:
         raise PermissionDenied("integrations never see phones in clear")
-    phone = services.customer_phone_reveal(scope=scope, actor=actor, customer=customer, reason=payload.reason,
-                                           ip=client_ip(request))
+    phone = services.customer_phone_reveal(
+        scope=scope, actor=actor, customer=customer, reason=payload.reason, ip=client_ip(request)
+    )
     return {"phone": phone}
 
 
@@ -216,5 +242,6 @@ def consent_set(request: HttpRequest, customer_id: int, payload: ConsentIn):
     scope = scope_of(request)
     scope.require(Capability.EDIT_CUSTOMERS)
     customer = selectors.customer_get(scope=scope, customer_id=customer_id)
-    return services.consent_set(customer=customer, channel=payload.channel, granted=payload.granted,
-                                source=payload.source)
+    return services.consent_set(
+        customer=customer, channel=payload.channel, granted=payload.granted, source=payload.source
+    )

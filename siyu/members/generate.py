@@ -10,14 +10,47 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
-from siyu.core.generator import Context, batched, insert_rows, next_id, reset_sequences, weighted_date
+from siyu.core.generator import (
+    Context,
+    batched,
+    insert_rows,
+    next_id,
+    reset_sequences,
+    weighted_date,
+)
 from siyu.members import pii
 from siyu.members.models import Consent, Customer, Identity, Membership
 from siyu.org.names import person_name
 
 # Mobile prefixes of the three carriers; number i maps to a unique (prefix, suffix) pair.
-MOBILE_PREFIXES = ("138", "139", "135", "136", "137", "150", "151", "152", "158", "159", "182", "187", "188",
-                   "130", "131", "132", "155", "156", "186", "133", "153", "180", "181", "189", "177", "199")
+MOBILE_PREFIXES = (
+    "138",
+    "139",
+    "135",
+    "136",
+    "137",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "182",
+    "187",
+    "188",
+    "130",
+    "131",
+    "132",
+    "155",
+    "156",
+    "186",
+    "133",
+    "153",
+    "180",
+    "181",
+    "189",
+    "177",
+    "199",
+)
 SUFFIX_SPACE = 10**8
 SUFFIX_STEP = 48_271_403  # coprime with 10**8, so the suffixes of one prefix never repeat
 
@@ -55,39 +88,121 @@ def generate(ctx: Context) -> None:
             owner = rng.choice(guides) if guides and rng.random() < 0.8 else None
             cid = customer_id
             customer_id += 1
-            customers.append((cid, person_name(rng, gender), gender, birthday, store_id, owner, "active", now, now))
+            customers.append(
+                (
+                    cid,
+                    person_name(rng, gender),
+                    gender,
+                    birthday,
+                    store_id,
+                    owner,
+                    "active",
+                    now,
+                    now,
+                )
+            )
             if rng.random() < 0.85:
                 e164 = demo_phone(index, ctx.seed)
-                identities.append((identity_id, cid, "phone", "", pii.lookup_hash(e164), pii.encrypt(e164),
-                                   pii.mask_phone(e164), now))
+                identities.append(
+                    (
+                        identity_id,
+                        cid,
+                        "phone",
+                        "",
+                        pii.lookup_hash(e164),
+                        pii.encrypt(e164),
+                        pii.mask_phone(e164),
+                        now,
+                    )
+                )
                 identity_id += 1
-            for kind, share, fmt in (("unionid", 0.6, "oU{:026x}"), ("mp_openid", 0.5, "oM{:026x}"),
-                                     ("pos_card", 0.4, "P{:011d}")):
+            for kind, share, fmt in (
+                ("unionid", 0.6, "oU{:026x}"),
+                ("mp_openid", 0.5, "oM{:026x}"),
+                ("pos_card", 0.4, "P{:011d}"),
+            ):
                 if rng.random() < share:
                     key = fmt.format(ctx.seed * 10**9 + index)
                     identities.append((identity_id, cid, kind, "", key, "", "", now))
                     identity_id += 1
             if rng.random() < 0.9:
                 joined = weighted_date(rng, ctx.today, ctx.days)
-                joined_at = dt.datetime.combine(joined, dt.time(rng.randint(10, 21), rng.randint(0, 59)), zone)
-                channel = rng.choices([c for c, _w in CHANNELS], weights=[w for _c, w in CHANNELS])[0]
-                memberships.append((membership_id, cid, f"M{ctx.seed % 16:X}{index:011X}", brand_id, store_id,
-                                    channel, joined_at))
+                joined_at = dt.datetime.combine(
+                    joined, dt.time(rng.randint(10, 21), rng.randint(0, 59)), zone
+                )
+                channel = rng.choices([c for c, _w in CHANNELS], weights=[w for _c, w in CHANNELS])[
+                    0
+                ]
+                memberships.append(
+                    (
+                        membership_id,
+                        cid,
+                        f"M{ctx.seed % 16:X}{index:011X}",
+                        brand_id,
+                        store_id,
+                        channel,
+                        joined_at,
+                    )
+                )
                 membership_id += 1
                 for channel_name, share in (("sms", 0.7), ("wecom", 0.8), ("oa", 0.4)):
                     if rng.random() < 0.9:
-                        consents.append((consent_id, cid, channel_name, rng.random() < share, "join", joined_at))
+                        consents.append(
+                            (consent_id, cid, channel_name, rng.random() < share, "join", joined_at)
+                        )
                         consent_id += 1
         with transaction.atomic():
-            insert_rows(ctx, Customer._meta.db_table, ["id", "name", "gender", "birthday", "home_store_id",
-                                                       "owner_staff_id", "status", "created_at", "updated_at"],
-                        customers)
-            insert_rows(ctx, Identity._meta.db_table, ["id", "customer_id", "kind", "platform", "key",
-                                                       "encrypted_value", "masked", "created_at"], identities)
-            insert_rows(ctx, Membership._meta.db_table, ["id", "customer_id", "member_no", "join_brand_id",
-                                                         "join_store_id", "join_channel", "joined_at"], memberships)
-            insert_rows(ctx, Consent._meta.db_table, ["id", "customer_id", "channel", "granted", "source",
-                                                      "changed_at"], consents)
+            insert_rows(
+                ctx,
+                Customer._meta.db_table,
+                [
+                    "id",
+                    "name",
+                    "gender",
+                    "birthday",
+                    "home_store_id",
+                    "owner_staff_id",
+                    "status",
+                    "created_at",
+                    "updated_at",
+                ],
+                customers,
+            )
+            insert_rows(
+                ctx,
+                Identity._meta.db_table,
+                [
+                    "id",
+                    "customer_id",
+                    "kind",
+                    "platform",
+                    "key",
+                    "encrypted_value",
+                    "masked",
+                    "created_at",
+                ],
+                identities,
+            )
+            insert_rows(
+                ctx,
+                Membership._meta.db_table,
+                [
+                    "id",
+                    "customer_id",
+                    "member_no",
+                    "join_brand_id",
+                    "join_store_id",
+                    "join_channel",
+                    "joined_at",
+                ],
+                memberships,
+            )
+            insert_rows(
+                ctx,
+                Consent._meta.db_table,
+                ["id", "customer_id", "channel", "granted", "source", "changed_at"],
+                consents,
+            )
         ctx.progress("customers", stop, ctx.customers, started)
     reset_sequences(Customer, Identity, Membership, Consent)
     ctx.made["customers"] = ctx.customers

@@ -22,16 +22,33 @@ class Customer(models.Model):
     """One person (OneID), however many identities they have."""
 
     name = models.CharField(_("name"), max_length=50, blank=True)
-    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
+    )
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     # The store the customer belongs to (home store) and the guide who serves them (专属导购).
-    home_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="customers", verbose_name=_("home store"))
-    owner_staff = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="customers", verbose_name=_("guide"))
-    status = models.CharField(_("status"), max_length=10, choices=CustomerStatus.choices,
-                              default=CustomerStatus.ACTIVE)
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    home_store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("home store"),
+    )
+    owner_staff = models.ForeignKey(
+        Staff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("guide"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,14 +110,28 @@ class Membership(models.Model):
 
     customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="membership")
     member_no = models.CharField(_("member no."), max_length=32, unique=True)
-    join_brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("join brand"))
-    join_store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name=_("join store"))
+    join_brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("join brand")
+    )
+    join_store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("join store"),
+    )
     join_channel = models.CharField(_("join channel"), max_length=16, choices=JoinChannel.choices)
     joined_at = models.DateTimeField(_("joined at"))
 
     class Meta:
-        indexes = [models.Index(fields=["joined_at"]), models.Index(fields=["join_store", "joined_at"])]
+        indexes = [
+            models.Index(fields=["joined_at"]),
+            models.Index(fields=["join_store", "joined_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.member_no
 
 
 class ConsentChannel(models.TextChoices):
@@ -119,7 +150,12 @@ class Consent(models.Model):
     changed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_one_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="consent_one_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}={'yes' if self.granted else 'no'}"
 
 
 class CustomerMerge(models.Model):
@@ -127,10 +163,15 @@ class CustomerMerge(models.Model):
 
     source = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     reason = models.CharField(max_length=200)
     moved = models.JSONField(default=dict)  # {"identities": [ids], "<app.model.field>": count, ...}
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"
 
 
 class PhoneReveal(models.Model):
@@ -144,3 +185,6 @@ class PhoneReveal(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} saw {self.customer_id}"

@@ -33,7 +33,9 @@ class InvalidPhone(ValueError):
 @cache
 def _keys(secret: str) -> tuple[bytes, bytes]:
     def derive(info: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
+            secret.encode()
+        )
 
     return derive(b"siyu field encryption"), derive(b"siyu lookup hash")
 

@@ -16,18 +16,29 @@ def _with_phone_masked(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     return qs.annotate(phone_masked=Subquery(phone.values("masked")[:1]))
 
 
-def customer_list(*, scope: Scope, q: str = "", store_id: int | None = None, brand_id: int | None = None,
-                  branch_id: int | None = None, owner_staff_id: int | None = None,
-                  join_channel: str = "") -> QuerySet[Customer]:
+def customer_list(
+    *,
+    scope: Scope,
+    q: str = "",
+    store_id: int | None = None,
+    brand_id: int | None = None,
+    branch_id: int | None = None,
+    owner_staff_id: int | None = None,
+    join_channel: str = "",
+) -> QuerySet[Customer]:
     """Active customers in scope, newest first, matching the search and filters.
 
     `q` is a full phone number (found by its keyed hash), a member number, or the start of
     a name.
     """
     qs = scoped(Customer.objects.filter(status=CustomerStatus.ACTIVE), scope)
-    filters: dict[str, Any] = {"home_store_id": store_id, "home_store__brand_id": brand_id,
-                               "home_store__branch_id": branch_id, "owner_staff_id": owner_staff_id,
-                               "membership__join_channel": join_channel or None}
+    filters: dict[str, Any] = {
+        "home_store_id": store_id,
+        "home_store__brand_id": brand_id,
+        "home_store__branch_id": branch_id,
+        "owner_staff_id": owner_staff_id,
+        "membership__join_channel": join_channel or None,
+    }
     qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
     q = q.strip()
     if q:
@@ -41,20 +52,36 @@ def customer_list(*, scope: Scope, q: str = "", store_id: int | None = None, bra
             qs = qs.filter(membership__member_no=q.upper())
         else:
             qs = qs.filter(name__startswith=q)
-    return _with_phone_masked(qs.select_related("home_store", "owner_staff", "membership")).order_by("-id")
+    return _with_phone_masked(
+        qs.select_related("home_store", "owner_staff", "membership")
+    ).order_by("-id")
 
 
 def customer_get(*, scope: Scope, customer_id: int) -> Customer:
     """One customer in scope (Http404 otherwise), with masked phone and membership."""
-    qs = _with_phone_masked(Customer.objects.select_related("home_store", "owner_staff", "membership",
-                                                            "membership__join_brand", "membership__join_store"))
+    qs = _with_phone_masked(
+        Customer.objects.select_related(
+            "home_store",
+            "owner_staff",
+            "membership",
+            "membership__join_brand",
+            "membership__join_store",
+        )
+    )
     return access(qs, scope, pk=customer_id)
 
 
 def customer_identities(*, customer: Customer) -> list[dict[str, str]]:
     """A customer's identities as they may be shown: phones masked, other ids as they are."""
-    return [{"kind": i.kind, "platform": i.platform, "value": i.masked if i.kind == IdentityKind.PHONE else i.key}
-            for i in Identity.objects.filter(customer=customer).order_by("kind", "pk")]
+    return [
+        {
+            "kind": i.kind,
+            "label": str(IdentityKind(i.kind).label),
+            "platform": i.platform,
+            "value": i.masked if i.kind == IdentityKind.PHONE else i.key,
+        }
+        for i in Identity.objects.filter(customer=customer).order_by("kind", "pk")
+    ]
 
 
 def phone_reveal_list(*, scope: Scope) -> QuerySet[PhoneReveal]:

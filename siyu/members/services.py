@@ -58,7 +58,11 @@ def identity_key(*, kind: str, value: str) -> tuple[str, str, str]:
 def customer_resolve(*, kind: str, value: str, platform: str = "") -> Customer | None:
     """The active customer holding this identity, if any."""
     key, _enc, _masked = identity_key(kind=kind, value=value)
-    identity = Identity.objects.select_related("customer").filter(kind=kind, platform=platform, key=key).first()
+    identity = (
+        Identity.objects.select_related("customer")
+        .filter(kind=kind, platform=platform, key=key)
+        .first()
+    )
     return identity.customer if identity else None
 
 
@@ -73,8 +77,14 @@ def identity_attach(*, customer: Customer, kind: str, value: str, platform: str 
         return existing
     try:
         with transaction.atomic():
-            return Identity.objects.create(customer=customer, kind=kind, platform=platform, key=key,
-                                           encrypted_value=encrypted, masked=masked)
+            return Identity.objects.create(
+                customer=customer,
+                kind=kind,
+                platform=platform,
+                key=key,
+                encrypted_value=encrypted,
+                masked=masked,
+            )
     except IntegrityError:
         # Lost a race with another writer attaching the same identity.
         owner = Identity.objects.get(kind=kind, platform=platform, key=key).customer_id
@@ -89,7 +99,9 @@ def _check_guide(owner_staff: Staff | None, home_store: Store | None) -> None:
     if owner_staff.status != StaffStatus.EMPLOYED:
         raise ValidationError({"owner_staff": _("This staff member has left.")})
     if home_store is not None and owner_staff.store_id != home_store.pk:
-        raise ValidationError({"owner_staff": _("The guide must work at the customer's home store.")})
+        raise ValidationError(
+            {"owner_staff": _("The guide must work at the customer's home store.")}
+        )
 
 
 def new_member_no() -> str:
@@ -113,8 +125,13 @@ def customer_create(
     if gender not in Gender.values:
         raise ValidationError({"gender": _("Unknown gender.")})
     _check_guide(owner_staff, home_store)
-    customer = Customer.objects.create(name=name.strip(), gender=gender, birthday=birthday,
-                                       home_store=home_store, owner_staff=owner_staff)
+    customer = Customer.objects.create(
+        name=name.strip(),
+        gender=gender,
+        birthday=birthday,
+        home_store=home_store,
+        owner_staff=owner_staff,
+    )
     errors: dict[str, Any] = {}
     for kind, value in (identities or {}).items():
         try:
@@ -124,14 +141,25 @@ def customer_create(
     if errors:
         raise ValidationError(errors)  # the atomic block rolls back the customer too
     if join_channel:
-        membership_create(customer=customer, join_brand=join_brand or (home_store and home_store.brand),
-                          join_store=home_store, join_channel=join_channel, joined_at=joined_at)
+        membership_create(
+            customer=customer,
+            join_brand=join_brand or (home_store.brand if home_store else None),
+            join_store=home_store,
+            join_channel=join_channel,
+            joined_at=joined_at,
+        )
     return customer
 
 
 @transaction.atomic
-def membership_create(*, customer: Customer, join_brand: Brand | None, join_store: Store | None,
-                      join_channel: str, joined_at: dt.datetime | None = None) -> Membership:
+def membership_create(
+    *,
+    customer: Customer,
+    join_brand: Brand | None,
+    join_store: Store | None,
+    join_channel: str,
+    joined_at: dt.datetime | None = None,
+) -> Membership:
     """Make the customer a member of the group (once); returns the existing membership if any."""
     if join_channel not in JoinChannel.values:
         raise ValidationError({"join_channel": _("Unknown join channel.")})
@@ -139,8 +167,13 @@ def membership_create(*, customer: Customer, join_brand: Brand | None, join_stor
         raise ValidationError({"join_brand": _("A member joins through a brand.")})
     membership, _created = Membership.objects.get_or_create(
         customer=customer,
-        defaults={"member_no": new_member_no(), "join_brand": join_brand, "join_store": join_store,
-                  "join_channel": join_channel, "joined_at": joined_at or timezone.now()},
+        defaults={
+            "member_no": new_member_no(),
+            "join_brand": join_brand,
+            "join_store": join_store,
+            "join_channel": join_channel,
+            "joined_at": joined_at or timezone.now(),
+        },
     )
     return membership
 
@@ -167,7 +200,8 @@ def consent_set(*, customer: Customer, channel: str, granted: bool, source: str 
     if channel not in ConsentChannel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     consent, _created = Consent.objects.update_or_create(
-        customer=customer, channel=channel,
+        customer=customer,
+        channel=channel,
         defaults={"granted": granted, "source": source, "changed_at": timezone.now()},
     )
     return consent
@@ -175,7 +209,9 @@ def consent_set(*, customer: Customer, channel: str, granted: bool, source: str 
 
 def _merge_membership(source: Customer, target: Customer) -> int:
     """The earliest membership wins; the later one is deleted (its details stay in the record)."""
-    memberships = {m.customer_id: m for m in Membership.objects.filter(customer__in=[source, target])}
+    memberships = {
+        m.customer_id: m for m in Membership.objects.filter(customer__in=[source, target])
+    }
     mine, theirs = memberships.get(source.pk), memberships.get(target.pk)
     if mine is None:
         return 0
@@ -211,18 +247,29 @@ merge.register_reference(PhoneReveal, "customer")
 
 
 @transaction.atomic
-def customer_merge(*, source: Customer, target: Customer, actor: Any | None, reason: str) -> CustomerMerge:
+def customer_merge(
+    *, source: Customer, target: Customer, actor: Any | None, reason: str
+) -> CustomerMerge:
     """Merge `source` into `target`: every identity and reference moves; `source` stays as a tombstone."""
     if source.pk == target.pk:
         raise ValidationError({"target": _("A customer cannot be merged into itself.")})
     # Lock both rows in id order so two merges touching the same pair cannot deadlock.
-    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
     source, target = locked[source.pk], locked[target.pk]
     if CustomerStatus.MERGED in (source.status, target.status):
         raise ValidationError({"source": _("One of these customers was already merged.")})
-    snapshot = {"name": source.name, "gender": source.gender,
-                "birthday": source.birthday.isoformat() if source.birthday else None,
-                "home_store": source.home_store_id, "owner_staff": source.owner_staff_id}
+    snapshot = {
+        "name": source.name,
+        "gender": source.gender,
+        "birthday": source.birthday.isoformat() if source.birthday else None,
+        "home_store": source.home_store_id,
+        "owner_staff": source.owner_staff_id,
+    }
     if not target.name and source.name:
         target.name = source.name
     if target.birthday is None and source.birthday is not None:
@@ -238,16 +285,21 @@ def customer_merge(*, source: Customer, target: Customer, actor: Any | None, rea
     moved.update(merge.move_references(source, target))
     source.status, source.merged_into = CustomerStatus.MERGED, target
     source.save(update_fields=["status", "merged_into", "updated_at"])
-    return CustomerMerge.objects.create(source=source, target=target, actor=actor, reason=reason, moved=moved)
+    return CustomerMerge.objects.create(
+        source=source, target=target, actor=actor, reason=reason, moved=moved
+    )
 
 
 def customer_phone(customer: Customer) -> Identity | None:
-    return Identity.objects.filter(customer=customer, kind=IdentityKind.PHONE).order_by("pk").first()
+    return (
+        Identity.objects.filter(customer=customer, kind=IdentityKind.PHONE).order_by("pk").first()
+    )
 
 
 @transaction.atomic
-def customer_phone_reveal(*, scope: Scope, actor: Any, customer: Customer, reason: str,
-                          ip: str | None = None) -> str:
+def customer_phone_reveal(
+    *, scope: Scope, actor: Any, customer: Customer, reason: str, ip: str | None = None
+) -> str:
     """The customer's phone in clear, for a caller allowed to see it; writes the audit record.
 
     The caller must already have fetched `customer` through `scope.access()`.

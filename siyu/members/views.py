@@ -18,26 +18,41 @@ def _int(value: str | None) -> int | None:
 
 
 def _customer_filters(request: HttpRequest) -> dict:
-    return {"q": request.GET.get("q", "").strip(), "store_id": _int(request.GET.get("store")),
-            "brand_id": _int(request.GET.get("brand")), "branch_id": _int(request.GET.get("branch")),
-            "join_channel": request.GET.get("channel", "")}
+    return {
+        "q": request.GET.get("q", "").strip(),
+        "store_id": _int(request.GET.get("store")),
+        "brand_id": _int(request.GET.get("brand")),
+        "branch_id": _int(request.GET.get("branch")),
+        "join_channel": request.GET.get("channel", ""),
+    }
 
 
 @scope_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     filters = _customer_filters(request)
     customers = selectors.customer_list(scope=request.scope, **filters)
-    return render_list(request, "members/customer_list.html", {
-        **keyset_page(request, customers), "filters": filters, "query": query_without(request, "before"),
-        "brands": org_selectors.brand_list(scope=request.scope),
-        "branches": org_selectors.branch_list(scope=request.scope), "channels": JoinChannel.choices})
+    return render_list(
+        request,
+        "members/customer_list.html",
+        {
+            **keyset_page(request, customers),
+            "filters": filters,
+            "query": query_without(request, "before"),
+            "brands": org_selectors.brand_list(scope=request.scope),
+            "branches": org_selectors.branch_list(scope=request.scope),
+            "channels": JoinChannel.choices,
+        },
+    )
 
 
 def _card_context(request: HttpRequest, customer_id: int) -> dict:
     customer = selectors.customer_get(scope=request.scope, customer_id=customer_id)
-    return {"customer": customer, "identities": selectors.customer_identities(customer=customer),
-            "consents": Consent.objects.filter(customer=customer).order_by("channel"),
-            "membership": getattr(customer, "membership", None)}
+    return {
+        "customer": customer,
+        "identities": selectors.customer_identities(customer=customer),
+        "consents": Consent.objects.filter(customer=customer).order_by("channel"),
+        "membership": getattr(customer, "membership", None),
+    }
 
 
 @scope_required
@@ -45,7 +60,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     context = _card_context(request, customer_id)
     if request.scope.can(Capability.REVEAL_PHONE):
         context["reveals"] = selectors.phone_reveal_list(scope=request.scope).filter(
-            customer=context["customer"])[:20]
+            customer=context["customer"]
+        )[:20]
     return render(request, "members/customer_detail.html", context)
 
 
@@ -55,13 +71,24 @@ def customer_phone_reveal(request: HttpRequest, customer_id: int) -> HttpRespons
     """HTMX: swap the masked phone for the clear one, after writing the audit record."""
     customer = selectors.customer_get(scope=request.scope, customer_id=customer_id)
     try:
-        phone = services.customer_phone_reveal(scope=request.scope, actor=request.user, customer=customer,
-                                               reason=request.POST.get("reason", ""),
-                                               ip=request.META.get("REMOTE_ADDR"))
+        phone = services.customer_phone_reveal(
+            scope=request.scope,
+            actor=request.user,
+            customer=customer,
+            reason=request.POST.get("reason", ""),
+            ip=request.META.get("REMOTE_ADDR"),
+        )
     except ValidationError as exc:
-        return render(request, "members/_reveal.html", {"customer": customer, "errors": exc.messages}, status=422)
+        return render(
+            request,
+            "members/_reveal.html",
+            {"customer": customer, "errors": exc.messages},
+            status=422,
+        )
     except PermissionDenied:
-        return render(request, "members/_reveal.html", {"customer": customer, "forbidden": True}, status=403)
+        return render(
+            request, "members/_reveal.html", {"customer": customer, "forbidden": True}, status=403
+        )
     return render(request, "members/_reveal.html", {"customer": customer, "phone": phone})
 
 
@@ -76,8 +103,15 @@ def workbench(request: HttpRequest) -> HttpResponse:
     """The guide's book of customers (a store manager sees the store's), mobile-first."""
     filters = {"q": request.GET.get("q", "").strip()}
     customers = selectors.customer_list(scope=request.scope, **filters)
-    return render_list(request, "members/workbench.html", {
-        **keyset_page(request, customers, size=30), "filters": filters, "query": query_without(request, "before")})
+    return render_list(
+        request,
+        "members/workbench.html",
+        {
+            **keyset_page(request, customers, size=30),
+            "filters": filters,
+            "query": query_without(request, "before"),
+        },
+    )
 
 
 @scope_required

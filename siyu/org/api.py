@@ -152,10 +152,22 @@ def branch_list(request: HttpRequest, brand_id: int | None = None):
 
 @router.get("/stores", response=list[StoreOut])
 @paginate(CursorPagination, ordering=("id",))
-def store_list(request: HttpRequest, q: str = "", brand_id: int | None = None, branch_id: int | None = None,
-               city_code: str = "", status: str = ""):
-    return selectors.store_list(scope=scope_of(request), q=q, brand_id=brand_id, branch_id=branch_id,
-                                city_code=city_code, status=status)
+def store_list(
+    request: HttpRequest,
+    q: str = "",
+    brand_id: int | None = None,
+    branch_id: int | None = None,
+    city_code: str = "",
+    status: str = "",
+):
+    return selectors.store_list(
+        scope=scope_of(request),
+        q=q,
+        brand_id=brand_id,
+        branch_id=branch_id,
+        city_code=city_code,
+        status=status,
+    )
 
 
 @router.get("/stores/{store_id}", response=StoreOut)
@@ -186,10 +198,22 @@ def store_update(request: HttpRequest, store_id: int, payload: StoreIn):
 
 @router.get("/staff", response=list[StaffOut])
 @paginate(CursorPagination, ordering=("id",))
-def staff_list(request: HttpRequest, q: str = "", store_id: int | None = None, branch_id: int | None = None,
-               role: str = "", status: str = ""):
-    return selectors.staff_list(scope=scope_of(request), q=q, store_id=store_id, branch_id=branch_id,
-                                role=role, status=status)
+def staff_list(
+    request: HttpRequest,
+    q: str = "",
+    store_id: int | None = None,
+    branch_id: int | None = None,
+    role: str = "",
+    status: str = "",
+):
+    return selectors.staff_list(
+        scope=scope_of(request),
+        q=q,
+        store_id=store_id,
+        branch_id=branch_id,
+        role=role,
+        status=status,
+    )
 
 
 @router.get("/staff/{staff_id}", response=StaffOut)
@@ -201,11 +225,18 @@ def staff_get(request: HttpRequest, staff_id: int):
 def staff_create(request: HttpRequest, payload: StaffIn):
     scope = scope_of(request)
     staff = services.staff_create(
-        scope=scope, group=Group.objects.get(pk=scope.group_id), employee_no=payload.employee_no,
-        name=payload.name, role=payload.role, store=ref(Store, scope, payload.store_id, "store_id"),
+        scope=scope,
+        group=Group.objects.get(pk=scope.group_id),
+        employee_no=payload.employee_no,
+        name=payload.name,
+        role=payload.role,
+        store=ref(Store, scope, payload.store_id, "store_id"),
         branch=ref(Branch, scope, payload.branch_id, "branch_id"),
-        brand=ref(Brand, scope, payload.brand_id, "brand_id"), wecom_userid=payload.wecom_userid,
-        hired_on=payload.hired_on, actor=actor_of(request))
+        brand=ref(Brand, scope, payload.brand_id, "brand_id"),
+        wecom_userid=payload.wecom_userid,
+        hired_on=payload.hired_on,
+        actor=actor_of(request),
+    )
     return Status(201, staff)
 
 
@@ -213,18 +244,25 @@ def staff_create(request: HttpRequest, payload: StaffIn):
 def staff_move(request: HttpRequest, staff_id: int, payload: StaffMoveIn):
     scope = scope_of(request)
     return services.staff_move(
-        scope=scope, staff=selectors.staff_get(scope=scope, staff_id=staff_id), role=payload.role,
+        scope=scope,
+        staff=selectors.staff_get(scope=scope, staff_id=staff_id),
+        role=payload.role,
         store=ref(Store, scope, payload.store_id, "store_id"),
-        branch=ref(Branch, scope, payload.branch_id, "branch_id"), effective_on=payload.effective_on,
-        actor=actor_of(request))
+        branch=ref(Branch, scope, payload.branch_id, "branch_id"),
+        effective_on=payload.effective_on,
+        actor=actor_of(request),
+    )
 
 
 @router.post("/staff/{staff_id}/resign", response=StaffOut)
 def staff_resign(request: HttpRequest, staff_id: int, payload: StaffResignIn):
     scope = scope_of(request)
-    return services.staff_resign(scope=scope, staff=selectors.staff_get(scope=scope, staff_id=staff_id),
-                                 left_on=payload.left_on,
-                                 actor=actor_of(request))
+    return services.staff_resign(
+        scope=scope,
+        staff=selectors.staff_get(scope=scope, staff_id=staff_id),
+        left_on=payload.left_on,
+        actor=actor_of(request),
+    )
 
 
 @router.post("/imports/{kind}", response=ImportReportOut)
@@ -252,9 +290,13 @@ def token_list(request: HttpRequest):
 def token_create(request: HttpRequest, payload: TokenIn):
     scope = scope_of(request)
     token, secret = services.api_token_create(
-        scope=scope, actor=request.user, name=payload.name,
-        brand=ref(Brand, scope, payload.brand_id, "brand_id"), branch=ref(Branch, scope, payload.branch_id, "branch_id"),
-        store=ref(Store, scope, payload.store_id, "store_id"))
+        scope=scope,
+        actor=request.user,
+        name=payload.name,
+        brand=ref(Brand, scope, payload.brand_id, "brand_id"),
+        branch=ref(Branch, scope, payload.branch_id, "branch_id"),
+        store=ref(Store, scope, payload.store_id, "store_id"),
+    )
     token.secret = secret
     return Status(201, token)
 
@@ -262,4 +304,6 @@ def token_create(request: HttpRequest, payload: TokenIn):
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)
 def token_revoke(request: HttpRequest, token_id: int):
     scope = scope_of(request)
-    return services.api_token_revoke(scope=scope, token=access(ApiToken.objects.all(), scope, pk=token_id))
+    return services.api_token_revoke(
+        scope=scope, token=access(ApiToken.objects.all(), scope, pk=token_id)
+    )

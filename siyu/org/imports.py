@@ -27,23 +27,47 @@ from siyu.org.scope import Capability, Scope
 MAX_ROWS = 20_000
 
 STORE_HEADERS = {
-    "code": ("code", "门店编码", "门店代码"), "name": ("name", "门店名称", "名称"),
-    "brand": ("brand", "品牌"), "branch": ("branch", "分公司", "区域"), "address": ("address", "地址"),
-    "province": ("province", "省", "省份"), "city": ("city", "市", "城市"), "district": ("district", "区", "区县"),
-    "latitude": ("latitude", "纬度"), "longitude": ("longitude", "经度"),
-    "opens_at": ("opens_at", "营业开始", "开店时间"), "closes_at": ("closes_at", "营业结束", "闭店时间"),
-    "wecom_userid": ("wecom_userid", "门店企微号"), "status": ("status", "状态"),
+    "code": ("code", "门店编码", "门店代码"),
+    "name": ("name", "门店名称", "名称"),
+    "brand": ("brand", "品牌"),
+    "branch": ("branch", "分公司", "区域"),
+    "address": ("address", "地址"),
+    "province": ("province", "省", "省份"),
+    "city": ("city", "市", "城市"),
+    "district": ("district", "区", "区县"),
+    "latitude": ("latitude", "纬度"),
+    "longitude": ("longitude", "经度"),
+    "opens_at": ("opens_at", "营业开始", "开店时间"),
+    "closes_at": ("closes_at", "营业结束", "闭店时间"),
+    "wecom_userid": ("wecom_userid", "门店企微号"),
+    "status": ("status", "状态"),
 }
 STAFF_HEADERS = {
-    "employee_no": ("employee_no", "工号"), "name": ("name", "姓名"), "role": ("role", "角色", "岗位"),
-    "brand": ("brand", "品牌"), "branch": ("branch", "分公司", "区域"), "store": ("store", "门店", "门店编码"),
-    "wecom_userid": ("wecom_userid", "企微账号", "企业微信账号"), "hired_on": ("hired_on", "入职日期"),
-    "status": ("status", "状态", "在职状态"), "left_on": ("left_on", "离职日期"),
+    "employee_no": ("employee_no", "工号"),
+    "name": ("name", "姓名"),
+    "role": ("role", "角色", "岗位"),
+    "brand": ("brand", "品牌"),
+    "branch": ("branch", "分公司", "区域"),
+    "store": ("store", "门店", "门店编码"),
+    "wecom_userid": ("wecom_userid", "企微账号", "企业微信账号"),
+    "hired_on": ("hired_on", "入职日期"),
+    "status": ("status", "状态", "在职状态"),
+    "left_on": ("left_on", "离职日期"),
 }
-ROLE_ALIASES = {"导购": Role.GUIDE, "店长": Role.STORE_MANAGER, "分公司经理": Role.BRANCH_MANAGER,
-                "区域经理": Role.BRANCH_MANAGER, "总部运营": Role.HQ_OPERATOR, "集团管理员": Role.GROUP_ADMIN}
-STATUS_ALIASES = {"营业": StoreStatus.OPEN, "关店": StoreStatus.CLOSED, "在职": StaffStatus.EMPLOYED,
-                  "离职": StaffStatus.RESIGNED}
+ROLE_ALIASES = {
+    "导购": Role.GUIDE,
+    "店长": Role.STORE_MANAGER,
+    "分公司经理": Role.BRANCH_MANAGER,
+    "区域经理": Role.BRANCH_MANAGER,
+    "总部运营": Role.HQ_OPERATOR,
+    "集团管理员": Role.GROUP_ADMIN,
+}
+STATUS_ALIASES = {
+    "营业": StoreStatus.OPEN,
+    "关店": StoreStatus.CLOSED,
+    "在职": StaffStatus.EMPLOYED,
+    "离职": StaffStatus.RESIGNED,
+}
 
 
 @dataclass
@@ -58,8 +82,13 @@ class ImportReport:
         return self.created + self.updated
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "imported": self.imported, "created": self.created,
-                "updated": self.updated, "errors": self.errors}
+        return {
+            "kind": self.kind,
+            "imported": self.imported,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": self.errors,
+        }
 
 
 def read_rows(upload: BinaryIO, filename: str) -> list[dict[str, Any]]:
@@ -67,14 +96,22 @@ def read_rows(upload: BinaryIO, filename: str) -> list[dict[str, Any]]:
     data = upload.read()
     if filename.lower().endswith(".xlsx"):
         try:
-            sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            sheet = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True
+            ).worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ValidationError({"file": _("Not a readable Excel file: %(e)s") % {"e": exc}}) from None
+            raise ValidationError(
+                {"file": _("Not a readable Excel file: %(e)s") % {"e": exc}}
+            ) from None
         values = list(sheet.iter_rows(values_only=True))
         if not values:
             return []
         headers = [str(h or "").strip() for h in values[0]]
-        return [dict(zip(headers, row, strict=False)) for row in values[1:] if any(v not in (None, "") for v in row)]
+        return [
+            dict(zip(headers, row, strict=False))
+            for row in values[1:]
+            if any(v not in (None, "") for v in row)
+        ]
     if filename.lower().endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -84,7 +121,11 @@ def read_rows(upload: BinaryIO, filename: str) -> list[dict[str, Any]]:
                 continue
         else:
             raise ValidationError({"file": _("The CSV file is neither UTF-8 nor GBK.")})
-        return [row for row in csv.DictReader(io.StringIO(text)) if any((v or "").strip() for v in row.values())]
+        return [
+            row
+            for row in csv.DictReader(io.StringIO(text))
+            if any((v or "").strip() for v in row.values())
+        ]
     raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
 
 
@@ -147,9 +188,13 @@ def _decimal(value: Any, column: str, limit: int) -> Decimal | None:
 
 def _by_code_or_name(model: type[Brand] | type[Branch], value: Any, column: str) -> Any:
     text = _text(value)
-    found = model.objects.filter(code=text.upper()).first() or model.objects.filter(name=text).first()
+    found = (
+        model.objects.filter(code=text.upper()).first() or model.objects.filter(name=text).first()
+    )
     if found is None:
-        raise ValidationError({column: _("No %(what)s called “%(v)s”.") % {"what": column, "v": text}})
+        raise ValidationError(
+            {column: _("No %(what)s called “%(v)s”.") % {"what": column, "v": text}}
+        )
     return found
 
 
@@ -166,27 +211,41 @@ def _store_fields(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     brand = collect(_by_code_or_name, Brand, row.get("brand"), "brand")
     branch = collect(_by_code_or_name, Branch, row.get("branch"), "branch")
     province = regions.find(_text(row.get("province")), level="province")
-    city = regions.find(_text(row.get("city")), level="city", within=province.code if province else "")
-    district = regions.find(_text(row.get("district")), level="district", within=city.code if city else "")
+    city = regions.find(
+        _text(row.get("city")), level="city", within=province.code if province else ""
+    )
+    district = regions.find(
+        _text(row.get("district")), level="district", within=city.code if city else ""
+    )
     if province is None:
         errors["province"] = _("Unknown province.")
     if city is None:
         errors["city"] = _("Unknown city, or not in this province.")
     if _text(row.get("district")) and district is None:
         errors["district"] = _("Unknown district, or not in this city.")
-    status = STATUS_ALIASES.get(_text(row.get("status")), _text(row.get("status")) or StoreStatus.OPEN)
+    status = STATUS_ALIASES.get(
+        _text(row.get("status")), _text(row.get("status")) or StoreStatus.OPEN
+    )
     fields = {
-        "name": _text(row.get("name")), "brand": brand, "branch": branch, "address": _text(row.get("address")),
-        "province_code": province.code if province else "", "city_code": city.code if city else "",
+        "name": _text(row.get("name")),
+        "brand": brand,
+        "branch": branch,
+        "address": _text(row.get("address")),
+        "province_code": province.code if province else "",
+        "city_code": city.code if city else "",
         "district_code": district.code if district else "",
         "latitude": collect(_decimal, row.get("latitude"), "latitude", 90),
         "longitude": collect(_decimal, row.get("longitude"), "longitude", 180),
         "opens_at": collect(_time, row.get("opens_at"), "opens_at"),
         "closes_at": collect(_time, row.get("closes_at"), "closes_at"),
-        "wecom_userid": _text(row.get("wecom_userid")), "status": status,
+        "wecom_userid": _text(row.get("wecom_userid")),
+        "status": status,
     }
     if fields["latitude"] is None and city is not None:
-        fields["latitude"], fields["longitude"] = (district or city).latitude, (district or city).longitude
+        fields["latitude"], fields["longitude"] = (
+            (district or city).latitude,
+            (district or city).longitude,
+        )
     if errors:
         raise ValidationError(errors)
     return _text(row.get("code")), fields
@@ -200,7 +259,9 @@ def _import(rows: list[dict[str, Any]], report: ImportReport, write_row: Any) ->
             with transaction.atomic():
                 created = write_row(row)
         except ValidationError as exc:
-            report.errors.append({"row": number, "fields": {k: " ".join(v) for k, v in exc.message_dict.items()}})
+            report.errors.append(
+                {"row": number, "fields": {k: " ".join(v) for k, v in exc.message_dict.items()}}
+            )
             continue
         if created:
             report.created += 1
@@ -231,28 +292,51 @@ def staff_import(*, scope: Scope, rows: list[dict[str, Any]], actor: Any = None)
         role = ROLE_ALIASES.get(role_text, role_text)
         store = None
         if _text(row.get("store")):
-            store = Store.objects.select_related("branch__brand").filter(code=_text(row["store"]).upper()).first()
+            store = (
+                Store.objects.select_related("branch__brand")
+                .filter(code=_text(row["store"]).upper())
+                .first()
+            )
             if store is None:
                 raise ValidationError({"store": _("No store with this code.")})
-        branch = _by_code_or_name(Branch, row["branch"], "branch") if _text(row.get("branch")) else None
+        branch = (
+            _by_code_or_name(Branch, row["branch"], "branch") if _text(row.get("branch")) else None
+        )
         brand = _by_code_or_name(Brand, row["brand"], "brand") if _text(row.get("brand")) else None
-        status = STATUS_ALIASES.get(_text(row.get("status")), _text(row.get("status")) or StaffStatus.EMPLOYED)
+        status = STATUS_ALIASES.get(
+            _text(row.get("status")), _text(row.get("status")) or StaffStatus.EMPLOYED
+        )
         if status not in StaffStatus.values:
             raise ValidationError({"status": _("Unknown status.")})
         employee_no = _text(row.get("employee_no"))
         staff = Staff.objects.filter(employee_no=employee_no).first() if employee_no else None
         if staff is None:
             staff = services.staff_create(
-                scope=scope, group=group, employee_no=employee_no, name=_text(row.get("name")), role=role,
-                store=store, branch=branch, brand=brand, wecom_userid=_text(row.get("wecom_userid")) or None,
-                hired_on=_date(row.get("hired_on"), "hired_on"), actor=actor)
+                scope=scope,
+                group=group,
+                employee_no=employee_no,
+                name=_text(row.get("name")),
+                role=role,
+                store=store,
+                branch=branch,
+                brand=brand,
+                wecom_userid=_text(row.get("wecom_userid")) or None,
+                hired_on=_date(row.get("hired_on"), "hired_on"),
+                actor=actor,
+            )
             created = True
         else:
             created = False
-            if staff.status == StaffStatus.EMPLOYED and (role != staff.role or (store and store.pk != staff.store_id)):
-                services.staff_move(scope=scope, staff=staff, role=role, store=store, branch=branch, actor=actor)
+            if staff.status == StaffStatus.EMPLOYED and (
+                role != staff.role or (store and store.pk != staff.store_id)
+            ):
+                services.staff_move(
+                    scope=scope, staff=staff, role=role, store=store, branch=branch, actor=actor
+                )
         if status == StaffStatus.RESIGNED:
-            services.staff_resign(scope=scope, staff=staff, left_on=_date(row.get("left_on"), "left_on"), actor=actor)
+            services.staff_resign(
+                scope=scope, staff=staff, left_on=_date(row.get("left_on"), "left_on"), actor=actor
+            )
         return created
 
     return _import(rows, ImportReport("staff"), write)

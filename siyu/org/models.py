@@ -73,13 +73,19 @@ class Store(models.Model):
     province_code = models.CharField(_("province code"), max_length=6)
     city_code = models.CharField(_("city code"), max_length=6)
     district_code = models.CharField(_("district code"), max_length=6, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     # The store's unified WeCom account (门店企微号), a WeCom member user id.
     wecom_userid = models.CharField(_("store WeCom account"), max_length=64, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=StoreStatus.choices, default=StoreStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=StoreStatus.choices, default=StoreStatus.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,17 +106,31 @@ class Staff(models.Model):
     """A person on the brand's staff, placed at one node of the tree by their role."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
     )
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="staff")
     employee_no = models.CharField(_("employee no."), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=50)
-    wecom_userid = models.CharField(_("WeCom user id"), max_length=64, unique=True, null=True, blank=True)
+    wecom_userid = models.CharField(
+        _("WeCom user id"), max_length=64, unique=True, null=True, blank=True
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
-    status = models.CharField(_("status"), max_length=16, choices=StaffStatus.choices, default=StaffStatus.EMPLOYED)
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=StaffStatus.choices, default=StaffStatus.EMPLOYED
+    )
     hired_on = models.DateField(_("hired on"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -143,11 +163,16 @@ class StaffMove(models.Model):
     from_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, related_name="+")
     to_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, related_name="+")
     effective_on = models.DateField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.kind} {self.effective_on}"
 
 
 class ApiToken(models.Model):
@@ -160,10 +185,18 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, unique=True)  # shown in lists to tell tokens apart
     key_hash = models.CharField(max_length=64, unique=True)
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

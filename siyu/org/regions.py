@@ -51,11 +51,15 @@ def _regions() -> dict[str, Region]:
         for row in csv.DictReader(fh):
             code = row["adcode"][:6]
             lon, lat = row["longitude"], row["latitude"]
-            regions[code] = Region(code, row["name"], Decimal(lon) if lon else None, Decimal(lat) if lat else None)
+            regions[code] = Region(
+                code, row["name"], Decimal(lon) if lon else None, Decimal(lat) if lat else None
+            )
     # Municipalities (北京, 上海…) list their city level as "市辖区": name it after the province.
     for code, region in list(regions.items()):
         if region.level == "city" and region.name == "市辖区" and region.province_code in regions:
-            regions[code] = Region(code, regions[region.province_code].name, region.longitude, region.latitude)
+            regions[code] = Region(
+                code, regions[region.province_code].name, region.longitude, region.latitude
+            )
     return regions
 
 
@@ -95,11 +99,17 @@ def find(text: str, *, level: str, within: str = "") -> Region | None:
 
 def cities(province_code: str) -> list[Region]:
     prefix = province_code[:2]
-    return [r for r in _regions().values() if r.level == "city" and r.code.startswith(prefix)
-            and r.latitude is not None]
+    return [
+        r
+        for r in _regions().values()
+        if r.level == "city" and r.code.startswith(prefix) and r.latitude is not None
+    ]
 
 
 def districts(city_code: str) -> list[Region]:
     prefix = city_code[:4]
-    return [r for r in _regions().values() if r.level == "district" and r.code.startswith(prefix)
-            and r.latitude is not None]
+    return [
+        r
+        for r in _regions().values()
+        if r.level == "district" and r.code.startswith(prefix) and r.latitude is not None
+    ]

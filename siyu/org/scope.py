@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -64,7 +64,12 @@ ROLE_LEVEL = {
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GROUP_ADMIN: frozenset(Capability),
     Role.HQ_OPERATOR: frozenset(
-        {Capability.MANAGE_ORG, Capability.REVEAL_PHONE, Capability.MERGE_CUSTOMERS, Capability.EDIT_CUSTOMERS}
+        {
+            Capability.MANAGE_ORG,
+            Capability.REVEAL_PHONE,
+            Capability.MERGE_CUSTOMERS,
+            Capability.EDIT_CUSTOMERS,
+        }
     ),
     Role.BRANCH_MANAGER: frozenset({Capability.EDIT_CUSTOMERS}),
     Role.STORE_MANAGER: frozenset({Capability.REVEAL_PHONE, Capability.EDIT_CUSTOMERS}),
@@ -106,8 +111,14 @@ def scope_for_staff(staff: Any) -> Scope:
     level = ROLE_LEVEL[Role(staff.role)]
     if level == Level.BRAND and staff.brand_id is None:
         level = Level.GROUP
-    needed = {Level.BRAND: staff.brand_id, Level.BRANCH: staff.branch_id, Level.STORE: staff.store_id}
-    if (level in needed and needed[level] is None) or (level == Level.SELF and staff.store_id is None):
+    needed = {
+        Level.BRAND: staff.brand_id,
+        Level.BRANCH: staff.branch_id,
+        Level.STORE: staff.store_id,
+    }
+    if (level in needed and needed[level] is None) or (
+        level == Level.SELF and staff.store_id is None
+    ):
         # A role placed at no node of its level would silently see nothing or everything.
         raise PermissionDenied("misplaced")
     return Scope(
@@ -135,8 +146,12 @@ def scope_for_user(user: Any) -> Scope:
         group = Group.objects.order_by("id").first()
         if group is None:
             raise PermissionDenied("no group")
-        return Scope(level=Level.GROUP, group_id=group.pk, role=Role.GROUP_ADMIN,
-                     capabilities=ROLE_CAPABILITIES[Role.GROUP_ADMIN])
+        return Scope(
+            level=Level.GROUP,
+            group_id=group.pk,
+            role=Role.GROUP_ADMIN,
+            capabilities=ROLE_CAPABILITIES[Role.GROUP_ADMIN],
+        )
     raise PermissionDenied("not staff")
 
 
@@ -150,8 +165,14 @@ def scope_for_token(token: ApiToken) -> Scope:
         level = Level.BRAND
     else:
         level = Level.GROUP
-    return Scope(level=level, group_id=token.group_id, brand_id=token.brand_id,
-                 branch_id=token.branch_id, store_id=token.store_id, capabilities=TOKEN_CAPABILITIES)
+    return Scope(
+        level=level,
+        group_id=token.group_id,
+        brand_id=token.brand_id,
+        branch_id=token.branch_id,
+        store_id=token.store_id,
+        capabilities=TOKEN_CAPABILITIES,
+    )
 
 
 Lookup = str | Callable[[int], Q] | None
@@ -190,9 +211,10 @@ def rule_for(model: type[models.Model]) -> Rule:
 def _q(lookup: Lookup, value: int | None) -> Q:
     if value is None:
         return Q(pk__in=[])  # a node missing from the scope sees nothing, never everything
-    if callable(lookup):
-        return lookup(value)
-    return Q(**{lookup: value})
+    if isinstance(lookup, str):
+        return Q(**{lookup: value})
+    assert lookup is not None, "a rule without a lookup for this level"
+    return lookup(value)
 
 
 def scope_q(model: type[models.Model], scope: Scope) -> Q:
@@ -218,5 +240,5 @@ def access(queryset: QuerySet[M], scope: Scope, **lookup: Any) -> M:
     """The one object matching `lookup` inside `scope`, or Http404 (also when outside it)."""
     try:
         return scoped(queryset, scope).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404(queryset.model._meta.verbose_name) from None

@@ -19,13 +19,24 @@ def branch_list(*, scope: Scope, brand_id: int | None = None) -> QuerySet[Branch
     return qs.order_by("code")
 
 
-def store_list(*, scope: Scope, q: str = "", brand_id: int | None = None, branch_id: int | None = None,
-               city_code: str = "", status: str = "") -> QuerySet[Store]:
+def store_list(
+    *,
+    scope: Scope,
+    q: str = "",
+    brand_id: int | None = None,
+    branch_id: int | None = None,
+    city_code: str = "",
+    status: str = "",
+) -> QuerySet[Store]:
     qs = scoped(Store.objects.select_related("brand", "branch"), scope)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q.upper()))
-    for field, value in (("brand_id", brand_id), ("branch_id", branch_id), ("city_code", city_code),
-                         ("status", status)):
+    for field, value in (
+        ("brand_id", brand_id),
+        ("branch_id", branch_id),
+        ("city_code", city_code),
+        ("status", status),
+    ):
         if value:
             qs = qs.filter(**{field: value})
     return qs.order_by("code")
@@ -35,32 +46,55 @@ def store_get(*, scope: Scope, store_id: int) -> Store:
     return access(Store.objects.select_related("brand", "branch"), scope, pk=store_id)
 
 
-def staff_list(*, scope: Scope, q: str = "", store_id: int | None = None, branch_id: int | None = None,
-               role: str = "", status: str = "") -> QuerySet[Staff]:
+def staff_list(
+    *,
+    scope: Scope,
+    q: str = "",
+    store_id: int | None = None,
+    branch_id: int | None = None,
+    role: str = "",
+    status: str = "",
+) -> QuerySet[Staff]:
     qs = scoped(Staff.objects.select_related("brand", "branch", "store"), scope)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(employee_no__startswith=q))
-    for field, value in (("store_id", store_id), ("branch_id", branch_id), ("role", role), ("status", status)):
+    for field, value in (
+        ("store_id", store_id),
+        ("branch_id", branch_id),
+        ("role", role),
+        ("status", status),
+    ):
         if value:
             qs = qs.filter(**{field: value})
     return qs.order_by("employee_no")
 
 
 def staff_get(*, scope: Scope, staff_id: int) -> Staff:
-    return access(Staff.objects.select_related("brand", "branch", "store", "user"), scope, pk=staff_id)
+    return access(
+        Staff.objects.select_related("brand", "branch", "store", "user"), scope, pk=staff_id
+    )
 
 
 def org_tree(*, scope: Scope) -> list[dict]:
     """Brands → branches → stores in scope, with staff counts, for the console's tree (4 queries)."""
     brands = list(brand_list(scope=scope))
     branches = list(branch_list(scope=scope))
-    stores = list(store_list(scope=scope).annotate(
-        staff_count=Count("staff", filter=Q(staff__status="employed"))))
+    stores = list(
+        store_list(scope=scope).annotate(
+            staff_count=Count("staff", filter=Q(staff__status="employed"))
+        )
+    )
     by_branch: dict[int, list[Store]] = {}
     for store in stores:
         by_branch.setdefault(store.branch_id, []).append(store)
     return [
-        {"brand": brand, "branches": [{"branch": b, "stores": by_branch.get(b.pk, [])}
-                                      for b in branches if b.brand_id == brand.pk]}
+        {
+            "brand": brand,
+            "branches": [
+                {"branch": b, "stores": by_branch.get(b.pk, [])}
+                for b in branches
+                if b.brand_id == brand.pk
+            ],
+        }
         for brand in brands
     ]

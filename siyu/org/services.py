@@ -29,11 +29,16 @@ from siyu.org.models import (
 )
 from siyu.org.scope import Capability, Level, Scope
 
-TOKEN_PREFIX = "siyu_"
+TOKEN_PREFIX = "siyu_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for)
 
 
-def check_in_scope(scope: Scope, *, brand: Brand | None = None, branch: Branch | None = None,
-                   store: Store | None = None) -> None:
+def check_in_scope(
+    scope: Scope,
+    *,
+    brand: Brand | None = None,
+    branch: Branch | None = None,
+    store: Store | None = None,
+) -> None:
     """Refuse to place anything at a node outside the caller's scope."""
     node_ok = {
         Level.GROUP: True,
@@ -43,12 +48,18 @@ def check_in_scope(scope: Scope, *, brand: Brand | None = None, branch: Branch |
         Level.SELF: False,
     }[scope.level]
     if not node_ok:
-        raise ValidationError({"store" if store else "branch" if branch else "brand":
-                               _("Outside the part of the organisation you manage.")})
+        raise ValidationError(
+            {
+                "store" if store else "branch" if branch else "brand": _(
+                    "Outside the part of the organisation you manage."
+                )
+            }
+        )
 
 
-def check_store_fields(*, brand: Brand, branch: Branch, province_code: str, city_code: str,
-                       district_code: str = "") -> None:
+def check_store_fields(
+    *, brand: Brand, branch: Branch, province_code: str, city_code: str, district_code: str = ""
+) -> None:
     """A store's branch belongs to its brand and its place codes name a real place in order."""
     errors = {}
     if branch.brand_id != brand.pk:
@@ -78,15 +89,26 @@ def store_upsert(*, scope: Scope, code: str, **fields: Any) -> tuple[Store, bool
         raise ValidationError({"name": _("This field is required.")})
     if fields.get("status", StoreStatus.OPEN) not in StoreStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
-    check_store_fields(brand=fields["brand"], branch=fields["branch"], province_code=fields["province_code"],
-                       city_code=fields["city_code"], district_code=fields.get("district_code", ""))
-    check_in_scope(scope, brand=fields["brand"], branch=fields["branch"],
-                   store=Store.objects.filter(code=code).first())
+    check_store_fields(
+        brand=fields["brand"],
+        branch=fields["branch"],
+        province_code=fields["province_code"],
+        city_code=fields["city_code"],
+        district_code=fields.get("district_code", ""),
+    )
+    check_in_scope(
+        scope,
+        brand=fields["brand"],
+        branch=fields["branch"],
+        store=Store.objects.filter(code=code).first(),
+    )
     store, created = Store.objects.update_or_create(code=code, defaults=fields)
     return store, created
 
 
-def _check_placement(*, role: str, brand: Brand | None, branch: Branch | None, store: Store | None) -> None:
+def _check_placement(
+    *, role: str, brand: Brand | None, branch: Branch | None, store: Store | None
+) -> None:
     """Each role needs the node of its level, and the nodes must nest."""
     errors = {}
     if role not in Role.values:
@@ -104,10 +126,21 @@ def _check_placement(*, role: str, brand: Brand | None, branch: Branch | None, s
 
 
 @transaction.atomic
-def staff_create(*, scope: Scope, group: Group, employee_no: str, name: str, role: str,
-                 store: Store | None = None, branch: Branch | None = None, brand: Brand | None = None,
-                 wecom_userid: str | None = None, hired_on: dt.date | None = None,
-                 password: str | None = None, actor: Any = None) -> Staff:
+def staff_create(
+    *,
+    scope: Scope,
+    group: Group,
+    employee_no: str,
+    name: str,
+    role: str,
+    store: Store | None = None,
+    branch: Branch | None = None,
+    brand: Brand | None = None,
+    wecom_userid: str | None = None,
+    hired_on: dt.date | None = None,
+    password: str | None = None,
+    actor: Any = None,
+) -> Staff:
     """A new staff member with a login (username = employee no.); no password means WeCom login only."""
     scope.require(Capability.MANAGE_ORG)
     employee_no, name = employee_no.strip(), name.strip()
@@ -127,17 +160,42 @@ def staff_create(*, scope: Scope, group: Group, employee_no: str, name: str, rol
     _check_placement(role=role, brand=brand, branch=branch, store=store)
     check_in_scope(scope, brand=brand, branch=branch, store=store)
     user = get_user_model().objects.create_user(username=employee_no, password=password)
-    staff = Staff.objects.create(user=user, group=group, employee_no=employee_no, name=name, role=role,
-                                 brand=brand, branch=branch, store=store, wecom_userid=wecom_userid or None,
-                                 hired_on=hired_on or timezone.localdate())
-    StaffMove.objects.create(staff=staff, kind=StaffMoveKind.HIRE, to_role=role, to_store=store,
-                             to_branch=branch, effective_on=staff.hired_on, actor=actor)
+    hired = hired_on or timezone.localdate()
+    staff = Staff.objects.create(
+        user=user,
+        group=group,
+        employee_no=employee_no,
+        name=name,
+        role=role,
+        brand=brand,
+        branch=branch,
+        store=store,
+        wecom_userid=wecom_userid or None,
+        hired_on=hired,
+    )
+    StaffMove.objects.create(
+        staff=staff,
+        kind=StaffMoveKind.HIRE,
+        to_role=role,
+        to_store=store,
+        to_branch=branch,
+        effective_on=hired,
+        actor=actor,
+    )
     return staff
 
 
 @transaction.atomic
-def staff_move(*, scope: Scope, staff: Staff, role: str | None = None, store: Store | None = None,
-               branch: Branch | None = None, effective_on: dt.date | None = None, actor: Any = None) -> Staff:
+def staff_move(
+    *,
+    scope: Scope,
+    staff: Staff,
+    role: str | None = None,
+    store: Store | None = None,
+    branch: Branch | None = None,
+    effective_on: dt.date | None = None,
+    actor: Any = None,
+) -> Staff:
     """Move a staff member to another store/branch or role, keeping the history.
 
     Customers they serve stay with them until the relationships app hands them over.
@@ -147,13 +205,26 @@ def staff_move(*, scope: Scope, staff: Staff, role: str | None = None, store: St
         raise ValidationError({"status": _("This staff member has left.")})
     new_role = role or staff.role
     new_branch = branch or (store.branch if store else staff.branch)
-    new_store = store if store is not None else (staff.store if new_role in (Role.GUIDE, Role.STORE_MANAGER) else None)
+    new_store = (
+        store
+        if store is not None
+        else (staff.store if new_role in (Role.GUIDE, Role.STORE_MANAGER) else None)
+    )
     new_brand = new_branch.brand if new_branch else staff.brand
     _check_placement(role=new_role, brand=new_brand, branch=new_branch, store=new_store)
     check_in_scope(scope, brand=new_brand, branch=new_branch, store=new_store)
-    move = StaffMove(staff=staff, kind=StaffMoveKind.MOVE, from_role=staff.role, to_role=new_role,
-                     from_store=staff.store, to_store=new_store, from_branch=staff.branch, to_branch=new_branch,
-                     effective_on=effective_on or timezone.localdate(), actor=actor)
+    move = StaffMove(
+        staff=staff,
+        kind=StaffMoveKind.MOVE,
+        from_role=staff.role,
+        to_role=new_role,
+        from_store=staff.store,
+        to_store=new_store,
+        from_branch=staff.branch,
+        to_branch=new_branch,
+        effective_on=effective_on or timezone.localdate(),
+        actor=actor,
+    )
     staff.role, staff.store, staff.branch, staff.brand = new_role, new_store, new_branch, new_brand
     staff.save()
     move.save()
@@ -161,15 +232,25 @@ def staff_move(*, scope: Scope, staff: Staff, role: str | None = None, store: St
 
 
 @transaction.atomic
-def staff_resign(*, scope: Scope, staff: Staff, left_on: dt.date | None = None, actor: Any = None) -> Staff:
+def staff_resign(
+    *, scope: Scope, staff: Staff, left_on: dt.date | None = None, actor: Any = None
+) -> Staff:
     """Mark a staff member as left: they can no longer log in; the move is recorded."""
     scope.require(Capability.MANAGE_ORG)
     if staff.status == StaffStatus.RESIGNED:
         return staff  # resending the same resignation changes nothing
-    staff.status, staff.left_on = StaffStatus.RESIGNED, left_on or timezone.localdate()
+    left = left_on or timezone.localdate()
+    staff.status, staff.left_on = StaffStatus.RESIGNED, left
     staff.save()
-    StaffMove.objects.create(staff=staff, kind=StaffMoveKind.RESIGN, from_role=staff.role, from_store=staff.store,
-                             from_branch=staff.branch, effective_on=staff.left_on, actor=actor)
+    StaffMove.objects.create(
+        staff=staff,
+        kind=StaffMoveKind.RESIGN,
+        from_role=staff.role,
+        from_store=staff.store,
+        from_branch=staff.branch,
+        effective_on=left,
+        actor=actor,
+    )
     return staff
 
 
@@ -178,16 +259,30 @@ def _token_hash(secret: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, scope: Scope, actor: Any, name: str, brand: Brand | None = None,
-                     branch: Branch | None = None, store: Store | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    scope: Scope,
+    actor: Any,
+    name: str,
+    brand: Brand | None = None,
+    branch: Branch | None = None,
+    store: Store | None = None,
+) -> tuple[ApiToken, str]:
     """A new API token bound to an org node; returns it with the secret, shown only now."""
     scope.require(Capability.MANAGE_TOKENS)
     if not name.strip():
         raise ValidationError({"name": _("This field is required.")})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(name=name.strip(), prefix=secret[:12], key_hash=_token_hash(secret),
-                                    group_id=scope.group_id, brand=brand, branch=branch, store=store,
-                                    created_by=actor)
+    token = ApiToken.objects.create(
+        name=name.strip(),
+        prefix=secret[:12],
+        key_hash=_token_hash(secret),
+        group_id=scope.group_id,
+        brand=brand,
+        branch=branch,
+        store=store,
+        created_by=actor,
+    )
     return token, secret
 
 

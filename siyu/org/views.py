@@ -25,35 +25,67 @@ def _int(value: str | None) -> int | None:
 
 @scope_required
 def store_list(request: HttpRequest) -> HttpResponse:
-    filters = {"q": request.GET.get("q", "").strip(), "brand_id": _int(request.GET.get("brand")),
-               "branch_id": _int(request.GET.get("branch")), "status": request.GET.get("status", "")}
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "brand_id": _int(request.GET.get("brand")),
+        "branch_id": _int(request.GET.get("branch")),
+        "status": request.GET.get("status", ""),
+    }
     stores = selectors.store_list(scope=request.scope, **filters)
-    return render_list(request, "org/store_list.html", {
-        "page": page_of(request, stores), "filters": filters, "query": query_without(request, "page"),
-        "brands": selectors.brand_list(scope=request.scope), "branches": selectors.branch_list(scope=request.scope),
-        "statuses": StoreStatus.choices, "regions": regions,
-    })
+    return render_list(
+        request,
+        "org/store_list.html",
+        {
+            "page": page_of(request, stores),
+            "filters": filters,
+            "query": query_without(request, "page"),
+            "brands": selectors.brand_list(scope=request.scope),
+            "branches": selectors.branch_list(scope=request.scope),
+            "statuses": StoreStatus.choices,
+            "regions": regions,
+        },
+    )
 
 
 @scope_required
 def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
     store = selectors.store_get(scope=request.scope, store_id=store_id)
     staff = selectors.staff_list(scope=request.scope, store_id=store.pk)
-    return render(request, "org/store_detail.html", {
-        "store": store, "staff": staff, "province": regions.name(store.province_code),
-        "city": regions.name(store.city_code), "district": regions.name(store.district_code)})
+    return render(
+        request,
+        "org/store_detail.html",
+        {
+            "store": store,
+            "staff": staff,
+            "province": regions.name(store.province_code),
+            "city": regions.name(store.city_code),
+            "district": regions.name(store.district_code),
+        },
+    )
 
 
 @scope_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    filters = {"q": request.GET.get("q", "").strip(), "store_id": _int(request.GET.get("store")),
-               "branch_id": _int(request.GET.get("branch")), "role": request.GET.get("role", ""),
-               "status": request.GET.get("status", "")}
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "store_id": _int(request.GET.get("store")),
+        "branch_id": _int(request.GET.get("branch")),
+        "role": request.GET.get("role", ""),
+        "status": request.GET.get("status", ""),
+    }
     staff = selectors.staff_list(scope=request.scope, **filters)
-    return render_list(request, "org/staff_list.html", {
-        "page": page_of(request, staff), "filters": filters, "query": query_without(request, "page"),
-        "roles": Role.choices, "statuses": StaffStatus.choices,
-        "branches": selectors.branch_list(scope=request.scope)})
+    return render_list(
+        request,
+        "org/staff_list.html",
+        {
+            "page": page_of(request, staff),
+            "filters": filters,
+            "query": query_without(request, "page"),
+            "roles": Role.choices,
+            "statuses": StaffStatus.choices,
+            "branches": selectors.branch_list(scope=request.scope),
+        },
+    )
 
 
 @scope_required
@@ -90,17 +122,22 @@ def token_list(request: HttpRequest) -> HttpResponse:
     created_secret = None
     if request.method == "POST":
         try:
-            _token, created_secret = services.api_token_create(scope=request.scope, actor=request.user,
-                                                               name=request.POST.get("name", ""))
+            _token, created_secret = services.api_token_create(
+                scope=request.scope, actor=request.user, name=request.POST.get("name", "")
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
     tokens = scoped(ApiToken.objects.select_related("created_by"), request.scope).order_by("-id")
-    return render(request, "org/token_list.html", {"tokens": tokens, "created_secret": created_secret})
+    return render(
+        request, "org/token_list.html", {"tokens": tokens, "created_secret": created_secret}
+    )
 
 
 @require_POST
 @scope_required(capability=Capability.MANAGE_TOKENS)
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.api_token_revoke(scope=request.scope, token=access(ApiToken.objects.all(), request.scope, pk=token_id))
+    services.api_token_revoke(
+        scope=request.scope, token=access(ApiToken.objects.all(), request.scope, pk=token_id)
+    )
     return redirect("token_list")

@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from siyu.org.scope import Capability, scope_for_user
 
 
-def scope_required(view: Callable[..., HttpResponse] | None = None, *,
-                   capability: Capability | None = None) -> Any:
+def scope_required(
+    view: Callable[..., HttpResponse] | None = None, *, capability: Capability | None = None
+) -> Any:
     """Log-in required; sets `request.scope`; optionally requires a capability (403 otherwise)."""
 
     def decorate(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -34,7 +34,9 @@ def test_invalid_body_names_each_field(world: World, client: Client) -> None:
 def test_service_validation_errors_use_the_same_body(world: World, client: Client) -> None:
     world.login(client, "sam")
     before = Customer.objects.count()
-    response = _post(client, "/api/v1/customers", {"name": "王", "phone": "12345", "join_channel": "pos"})
+    response = _post(
+        client, "/api/v1/customers", {"name": "王", "phone": "12345", "join_channel": "pos"}
+    )
     assert response.status_code == 422
     assert "phone" in response.json()["fields"]
     assert Customer.objects.count() == before
@@ -42,15 +44,20 @@ def test_service_validation_errors_use_the_same_body(world: World, client: Clien
 
 def test_reference_outside_scope_is_a_field_error(world: World, client: Client) -> None:
     world.login(client, "sam")
-    response = _post(client, "/api/v1/customers", {"name": "王", "home_store_id": world.stores["s3"].pk})
+    response = _post(
+        client, "/api/v1/customers", {"name": "王", "home_store_id": world.stores["s3"].pk}
+    )
     assert response.status_code == 422
     assert "home_store_id" in response.json()["fields"]
 
 
 def test_guide_adds_a_customer_to_their_own_book(world: World, client: Client) -> None:
     world.login(client, "gia")
-    response = _post(client, "/api/v1/customers", {"name": "韩梅梅", "phone": "13712345678", "join_channel": "wecom",
-                                                   "home_store_id": None})
+    response = _post(
+        client,
+        "/api/v1/customers",
+        {"name": "韩梅梅", "phone": "13712345678", "join_channel": "wecom", "home_store_id": None},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["owner_staff_id"] == world.staff["gia"].pk
@@ -86,9 +93,12 @@ def test_bad_cursor_is_a_clear_error(world: World, client: Client) -> None:
 
 def test_token_auth_records_last_use_and_scopes(world: World) -> None:
     ada = world.staff["ada"].user
-    token, secret = org_services.api_token_create(scope=scope_for_user(ada), actor=ada, name="POS",
-                                                  branch=world.branches["north"])
-    assert ApiToken.objects.get().key_hash != secret and secret not in str(ApiToken.objects.values().get())
+    token, secret = org_services.api_token_create(
+        scope=scope_for_user(ada), actor=ada, name="POS", branch=world.branches["north"]
+    )
+    assert ApiToken.objects.get().key_hash != secret and secret not in str(
+        ApiToken.objects.values().get()
+    )
     client = Client()
     response = client.get("/api/v1/stores", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert {s["code"] for s in response.json()["results"]} == {"S1", "S2"}
@@ -100,8 +110,12 @@ def test_token_auth_records_last_use_and_scopes(world: World) -> None:
 def test_tokens_never_reveal_phones(world: World) -> None:
     ada = world.staff["ada"].user
     _token, secret = org_services.api_token_create(scope=scope_for_user(ada), actor=ada, name="CRM")
-    response = _post(Client(), f"/api/v1/customers/{world.customers['c1'].pk}/reveal-phone", {"reason": "sync"},
-                     HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = _post(
+        Client(),
+        f"/api/v1/customers/{world.customers['c1'].pk}/reveal-phone",
+        {"reason": "sync"},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
     assert response.status_code == 403
     assert not PhoneReveal.objects.exists()
 
@@ -111,32 +125,54 @@ def test_reveal_via_api_is_audited(world: World, client: Client) -> None:
     c1 = world.customers["c1"]
     response = _post(client, f"/api/v1/customers/{c1.pk}/reveal-phone", {"reason": "回访"})
     assert response.json() == {"phone": "+8613800138001"}
-    assert PhoneReveal.objects.filter(customer=c1, actor=world.staff["sam"].user, reason="回访").count() == 1
+    assert (
+        PhoneReveal.objects.filter(
+            customer=c1, actor=world.staff["sam"].user, reason="回访"
+        ).count()
+        == 1
+    )
     # Outside the store manager's scope the customer does not exist
-    assert _post(client, f"/api/v1/customers/{world.customers['c3'].pk}/reveal-phone",
-                 {"reason": "x"}).status_code == 404
+    assert (
+        _post(
+            client, f"/api/v1/customers/{world.customers['c3'].pk}/reveal-phone", {"reason": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_merge_via_api(world: World, client: Client) -> None:
     world.login(client, "hana")
     c1, c2 = world.customers["c1"], world.customers["c2"]
-    response = _post(client, f"/api/v1/customers/{c1.pk}/merge", {"source_id": c2.pk, "reason": "同一人"})
+    response = _post(
+        client, f"/api/v1/customers/{c1.pk}/merge", {"source_id": c2.pk, "reason": "同一人"}
+    )
     assert response.status_code == 201
     assert c2.pk not in [c["id"] for c in client.get("/api/v1/customers").json()["results"]]
     # Resending the same merge changes nothing
-    again = _post(client, f"/api/v1/customers/{c1.pk}/merge", {"source_id": c2.pk, "reason": "同一人"})
+    again = _post(
+        client, f"/api/v1/customers/{c1.pk}/merge", {"source_id": c2.pk, "reason": "同一人"}
+    )
     assert again.status_code in (404, 422)
     world.login(client, "sam")  # store managers may not merge
-    assert _post(client, f"/api/v1/customers/{c1.pk}/merge",
-                 {"source_id": world.customers["c2"].pk, "reason": "x"}).status_code == 403
+    assert (
+        _post(
+            client,
+            f"/api/v1/customers/{c1.pk}/merge",
+            {"source_id": world.customers["c2"].pk, "reason": "x"},
+        ).status_code
+        == 403
+    )
 
 
 def test_consent_put_is_idempotent(world: World, client: Client) -> None:
     world.login(client, "gia")
     url = f"/api/v1/customers/{world.customers['c1'].pk}/consents"
     for _ in range(2):
-        response = client.put(url, json.dumps({"channel": "sms", "granted": False, "source": "unsubscribe"}),
-                              content_type="application/json")
+        response = client.put(
+            url,
+            json.dumps({"channel": "sms", "granted": False, "source": "unsubscribe"}),
+            content_type="application/json",
+        )
         assert response.status_code == 200
     assert [c["channel"] for c in client.get(url).json()] == ["sms"]
 
@@ -144,20 +180,29 @@ def test_consent_put_is_idempotent(world: World, client: Client) -> None:
 def test_guide_cannot_reassign_customers(world: World, client: Client) -> None:
     world.login(client, "gia")
     c1 = world.customers["c1"]
-    response = client.patch(f"/api/v1/customers/{c1.pk}", json.dumps({"owner_staff_id": None}),
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/customers/{c1.pk}",
+        json.dumps({"owner_staff_id": None}),
+        content_type="application/json",
+    )
     assert response.status_code == 403
-    response = client.patch(f"/api/v1/customers/{c1.pk}", json.dumps({"name": "改名"}),
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/customers/{c1.pk}", json.dumps({"name": "改名"}), content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["name"] == "改名"
 
 
-@pytest.mark.parametrize("url", ["/api/v1/customers", "/api/v1/stores", "/api/v1/staff", "/api/v1/branches",
-                                 "/api/v1/brands"])
-def test_list_endpoints_use_a_fixed_number_of_queries(world: World, client: Client, url: str,
-                                                      django_assert_max_num_queries) -> None:
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/customers", "/api/v1/stores", "/api/v1/staff", "/api/v1/branches", "/api/v1/brands"],
+)
+def test_list_endpoints_use_a_fixed_number_of_queries(
+    world: World, client: Client, url: str, django_assert_max_num_queries
+) -> None:
     world.login(client, "ada")
-    with django_assert_max_num_queries(6):  # session, user, staff, page (+ annotations) — never per row
+    with django_assert_max_num_queries(
+        6
+    ):  # session, user, staff, page (+ annotations) — never per row
         assert client.get(url + "?page_size=200").status_code == 200
 
 

@@ -15,12 +15,25 @@ from siyu.core.models import PeriodicRun
 def test_healthz_reports_the_database(db) -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": {"status": "ok", "vendor": connection.vendor}}
+    assert response.json() == {
+        "status": "ok",
+        "database": {"status": "ok", "vendor": connection.vendor},
+    }
 
 
-@pytest.mark.parametrize(("persona", "target"), [("gia", "/m/"), ("sam", "/m/"), ("bo", "/console/"),
-                                                 ("hana", "/console/"), ("ada", "/console/")])
-def test_each_role_lands_on_its_front(world: World, client: Client, persona: str, target: str) -> None:
+@pytest.mark.parametrize(
+    ("persona", "target"),
+    [
+        ("gia", "/m/"),
+        ("sam", "/m/"),
+        ("bo", "/console/"),
+        ("hana", "/console/"),
+        ("ada", "/console/"),
+    ],
+)
+def test_each_role_lands_on_its_front(
+    world: World, client: Client, persona: str, target: str
+) -> None:
     world.login(client, persona)
     assert client.get("/")["Location"] == target
 
@@ -40,18 +53,27 @@ def test_chinese_by_default_english_on_request(world: World, client: Client) -> 
 
 def test_scheduler_claims_each_due_job_once(db, monkeypatch) -> None:
     ran = []
-    monkeypatch.setattr(schedule, "PERIODIC", [("test.job", dt.timedelta(hours=1), lambda: ran.append(1))])
+    monkeypatch.setattr(
+        schedule, "PERIODIC", [("test.job", dt.timedelta(hours=1), lambda: ran.append(1))]
+    )
     now = timezone.now()
     assert schedule.tick(now) == ["test.job"]
-    assert schedule.tick(now + dt.timedelta(minutes=5)) == []  # a second scheduler, or a second tick
+    assert (
+        schedule.tick(now + dt.timedelta(minutes=5)) == []
+    )  # a second scheduler, or a second tick
     assert schedule.tick(now + dt.timedelta(hours=1, seconds=1)) == ["test.job"]
     assert len(ran) == 2
-    assert PeriodicRun.objects.get(name="test.job").last_run_at == now + dt.timedelta(hours=1, seconds=1)
+    assert PeriodicRun.objects.get(name="test.job").last_run_at == now + dt.timedelta(
+        hours=1, seconds=1
+    )
 
 
-@pytest.mark.parametrize("url", ["/console/", "/console/stores/", "/console/staff/", "/console/customers/", "/m/"])
-def test_list_pages_use_a_fixed_number_of_queries(world: World, client: Client, url: str,
-                                                  django_assert_max_num_queries) -> None:
+@pytest.mark.parametrize(
+    "url", ["/console/", "/console/stores/", "/console/staff/", "/console/customers/", "/m/"]
+)
+def test_list_pages_use_a_fixed_number_of_queries(
+    world: World, client: Client, url: str, django_assert_max_num_queries
+) -> None:
     world.login(client, "ada")
     with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
@@ -59,7 +81,9 @@ def test_list_pages_use_a_fixed_number_of_queries(world: World, client: Client, 
 
 def test_htmx_request_gets_only_the_results(world: World, client: Client) -> None:
     world.login(client, "hana")
-    response = client.get("/console/customers/?q=顾客c1", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    response = client.get(
+        "/console/customers/?q=顾客c1", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
     html = response.content.decode()
     assert "<html" not in html and 'data-testid="customer-table"' in html
     assert f"/console/customers/{world.customers['c1'].pk}/" in html

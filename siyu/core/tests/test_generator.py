@@ -16,17 +16,35 @@ from siyu.org.models import Branch, Role, Staff, Store
 from siyu.org.scope import scope_for_user
 from siyu.org.selectors import store_list
 
-SMALL = {"scale": "demo", "stores": 8, "guides": 20, "customers": 600, "seed": 7, "today": dt.date(2026, 11, 20),
-         "quiet": True}
+SMALL = {
+    "scale": "demo",
+    "stores": 8,
+    "guides": 20,
+    "customers": 600,
+    "seed": 7,
+    "today": dt.date(2026, 11, 20),
+    "quiet": True,
+}
 
 
 def _digest() -> str:
-    rows = [list(Store.objects.order_by("id").values_list("code", "name", "city_code", "latitude")),
-            list(Staff.objects.order_by("id").values_list("employee_no", "name", "role", "store_id", "status")),
-            list(Customer.objects.order_by("id").values_list("name", "gender", "birthday", "home_store_id",
-                                                             "owner_staff_id")),
-            list(Identity.objects.order_by("id").values_list("kind", "key", "masked")),
-            list(Membership.objects.order_by("id").values_list("member_no", "join_channel", "joined_at"))]
+    rows = [
+        list(Store.objects.order_by("id").values_list("code", "name", "city_code", "latitude")),
+        list(
+            Staff.objects.order_by("id").values_list(
+                "employee_no", "name", "role", "store_id", "status"
+            )
+        ),
+        list(
+            Customer.objects.order_by("id").values_list(
+                "name", "gender", "birthday", "home_store_id", "owner_staff_id"
+            )
+        ),
+        list(Identity.objects.order_by("id").values_list("kind", "key", "masked")),
+        list(
+            Membership.objects.order_by("id").values_list("member_no", "join_channel", "joined_at")
+        ),
+    ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
@@ -59,15 +77,27 @@ def test_generated_data_is_consistent() -> None:
         assert store.province_code in store.branch.region_codes
         assert abs(store.latitude - city.latitude) < 1
     # Phones are valid, unique, encrypted and masked
-    phones = [pii.decrypt(v) for v in Identity.objects.filter(kind="phone").values_list("encrypted_value", flat=True)]
+    phones = [
+        pii.decrypt(v)
+        for v in Identity.objects.filter(kind="phone").values_list("encrypted_value", flat=True)
+    ]
     assert len(phones) == len(set(phones)) > 400
     assert all(pii.normalize_phone(p) == p for p in phones)
     # Each guide serves customers of their own store only
-    assert not Customer.objects.exclude(owner_staff=None).exclude(owner_staff__store=F("home_store")).exists()
+    assert (
+        not Customer.objects.exclude(owner_staff=None)
+        .exclude(owner_staff__store=F("home_store"))
+        .exists()
+    )
     # The demo logins exist and sit where the README says
-    assert Staff.objects.get(employee_no="guide").store != Staff.objects.get(employee_no="guide2").store
+    assert (
+        Staff.objects.get(employee_no="guide").store
+        != Staff.objects.get(employee_no="guide2").store
+    )
     branch = Staff.objects.get(employee_no="branch")
-    assert set(store_list(scope=scope_for_user(branch.user))) == set(Store.objects.filter(branch=branch.branch))
+    assert set(store_list(scope=scope_for_user(branch.user))) == set(
+        Store.objects.filter(branch=branch.branch)
+    )
     assert Branch.objects.count() == 14
 
 

@@ -54,7 +54,9 @@ def _expand(route: str, values: dict[str, list[int]], style: str) -> list[str]:
         assert name in values, f"add example values for the path parameter {name!r} to PARAMS"
     urls = [route]
     for name in names:
-        token = re.compile(r"<(?:\w+:)?" + name + ">" if style == "django" else r"\{" + name + r"\}")
+        token = re.compile(
+            r"<(?:\w+:)?" + name + ">" if style == "django" else r"\{" + name + r"\}"
+        )
         urls = [token.sub(str(v), u, count=1) for u in urls for v in values[name]]
     return urls
 
@@ -109,8 +111,11 @@ def test_guide_sees_masked_phone_of_own_customer(world: World) -> None:
 def test_guide_cannot_reveal(world: World) -> None:
     client = world.login(Client(), "gia")
     c1 = world.customers["c1"]
-    response = client.post(f"/api/v1/customers/{c1.pk}/reveal-phone", {"reason": "call"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/customers/{c1.pk}/reveal-phone",
+        {"reason": "call"},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     _scan(response.content.decode(), "reveal refusal")
     page = client.post(f"/console/customers/{c1.pk}/reveal-phone/", {"reason": "call"})

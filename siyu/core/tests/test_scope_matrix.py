@@ -37,40 +37,102 @@ class Resource:
 ALL_STORES = {"s1", "s2", "s3", "x1"}
 RESOURCES = [
     Resource(
-        "stores", lambda w: w.stores,
-        {"ada": ALL_STORES, "hana": {"s1", "s2", "s3"}, "bo": {"s1", "s2"}, "sam": {"s1"}, "gia": {"s1"},
-         "gus": {"s2"}, "token_s1": {"s1"}},
-        api_list="/api/v1/stores", api_detail="/api/v1/stores/{pk}",
-        page_list="/console/stores/", page_detail="/console/stores/{pk}/", page_link="/console/stores/{pk}/"),
+        "stores",
+        lambda w: w.stores,
+        {
+            "ada": ALL_STORES,
+            "hana": {"s1", "s2", "s3"},
+            "bo": {"s1", "s2"},
+            "sam": {"s1"},
+            "gia": {"s1"},
+            "gus": {"s2"},
+            "token_s1": {"s1"},
+        },
+        api_list="/api/v1/stores",
+        api_detail="/api/v1/stores/{pk}",
+        page_list="/console/stores/",
+        page_detail="/console/stores/{pk}/",
+        page_link="/console/stores/{pk}/",
+    ),
     Resource(
-        "staff", lambda w: w.staff,
-        {"ada": {"ada", "hana", "bo", "sam", "gia", "gus", "otto", "xena"},
-         "hana": {"hana", "bo", "sam", "gia", "gus", "otto"}, "bo": {"bo", "sam", "gia", "gus"},
-         "sam": {"sam", "gia"}, "gia": {"gia"}, "gus": {"gus"}, "token_s1": {"sam", "gia"}},
-        api_list="/api/v1/staff", api_detail="/api/v1/staff/{pk}",
-        page_list="/console/staff/", page_detail="/console/staff/{pk}/", page_link="/console/staff/{pk}/"),
+        "staff",
+        lambda w: w.staff,
+        {
+            "ada": {"ada", "hana", "bo", "sam", "gia", "gus", "otto", "xena"},
+            "hana": {"hana", "bo", "sam", "gia", "gus", "otto"},
+            "bo": {"bo", "sam", "gia", "gus"},
+            "sam": {"sam", "gia"},
+            "gia": {"gia"},
+            "gus": {"gus"},
+            "token_s1": {"sam", "gia"},
+        },
+        api_list="/api/v1/staff",
+        api_detail="/api/v1/staff/{pk}",
+        page_list="/console/staff/",
+        page_detail="/console/staff/{pk}/",
+        page_link="/console/staff/{pk}/",
+    ),
     Resource(
-        "customers", lambda w: w.customers,
-        {"ada": {"c1", "c2", "c3", "c4", "x1"}, "hana": {"c1", "c2", "c3", "c4"}, "bo": {"c1", "c2", "c3"},
-         "sam": {"c1", "c2"}, "gia": {"c1"}, "gus": {"c3"}, "token_s1": {"c1", "c2"}},
-        api_list="/api/v1/customers", api_detail="/api/v1/customers/{pk}",
-        page_list="/console/customers/", page_detail="/console/customers/{pk}/",
-        page_link="/console/customers/{pk}/"),
+        "customers",
+        lambda w: w.customers,
+        {
+            "ada": {"c1", "c2", "c3", "c4", "x1"},
+            "hana": {"c1", "c2", "c3", "c4"},
+            "bo": {"c1", "c2", "c3"},
+            "sam": {"c1", "c2"},
+            "gia": {"c1"},
+            "gus": {"c3"},
+            "token_s1": {"c1", "c2"},
+        },
+        api_list="/api/v1/customers",
+        api_detail="/api/v1/customers/{pk}",
+        page_list="/console/customers/",
+        page_detail="/console/customers/{pk}/",
+        page_link="/console/customers/{pk}/",
+    ),
     Resource(
-        "workbench customers", lambda w: w.customers,
-        {"ada": {"c1", "c2", "c3", "c4", "x1"}, "hana": {"c1", "c2", "c3", "c4"}, "bo": {"c1", "c2", "c3"},
-         "sam": {"c1", "c2"}, "gia": {"c1"}, "gus": {"c3"}},
-        page_list="/m/", page_detail="/m/customers/{pk}/", page_link="/m/customers/{pk}/"),
+        "workbench customers",
+        lambda w: w.customers,
+        {
+            "ada": {"c1", "c2", "c3", "c4", "x1"},
+            "hana": {"c1", "c2", "c3", "c4"},
+            "bo": {"c1", "c2", "c3"},
+            "sam": {"c1", "c2"},
+            "gia": {"c1"},
+            "gus": {"c3"},
+        },
+        page_list="/m/",
+        page_detail="/m/customers/{pk}/",
+        page_link="/m/customers/{pk}/",
+    ),
     Resource(
-        "brands", lambda w: w.brands,
-        {"ada": {"alpine", "beta"}, "hana": {"alpine"}, "bo": {"alpine"}, "sam": {"alpine"}, "gia": {"alpine"},
-         "gus": {"alpine"}, "token_s1": {"alpine"}},
-        api_list="/api/v1/brands"),
+        "brands",
+        lambda w: w.brands,
+        {
+            "ada": {"alpine", "beta"},
+            "hana": {"alpine"},
+            "bo": {"alpine"},
+            "sam": {"alpine"},
+            "gia": {"alpine"},
+            "gus": {"alpine"},
+            "token_s1": {"alpine"},
+        },
+        api_list="/api/v1/brands",
+    ),
     Resource(
-        "branches", lambda w: w.branches,
-        {"ada": {"north", "south", "beta"}, "hana": {"north", "south"}, "bo": {"north"}, "sam": {"north"},
-         "gia": {"north"}, "gus": {"north"}, "token_s1": {"north"}},
-        api_list="/api/v1/branches"),
+        "branches",
+        lambda w: w.branches,
+        {
+            "ada": {"north", "south", "beta"},
+            "hana": {"north", "south"},
+            "bo": {"north"},
+            "sam": {"north"},
+            "gia": {"north"},
+            "gus": {"north"},
+            "token_s1": {"north"},
+        },
+        api_list="/api/v1/branches",
+    ),
 ]
 
 
@@ -78,8 +140,9 @@ def _client(world: World, persona: str) -> tuple[Client, dict[str, str]]:
     client = Client()
     if persona == "token_s1":
         scope = scope_for_user(world.staff["ada"].user)
-        _token, secret = org_services.api_token_create(scope=scope, actor=world.staff["ada"].user, name="POS S1",
-                                                       store=world.stores["s1"])
+        _token, secret = org_services.api_token_create(
+            scope=scope, actor=world.staff["ada"].user, name="POS S1", store=world.stores["s1"]
+        )
         return client, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     world.login(client, persona)
     return client, {}

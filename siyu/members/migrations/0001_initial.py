@@ -6,122 +6,314 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='name')),
-                ('gender', models.CharField(choices=[('unknown', 'Unknown'), ('female', 'Female'), ('male', 'Male')], default='unknown', max_length=10, verbose_name='gender')),
-                ('birthday', models.DateField(blank=True, null=True, verbose_name='birthday')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('merged', 'Merged')], default='active', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('home_store', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='org.store', verbose_name='home store')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.customer')),
-                ('owner_staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='org.staff', verbose_name='guide')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="name")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("unknown", "Unknown"), ("female", "Female"), ("male", "Male")],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="gender",
+                    ),
+                ),
+                ("birthday", models.DateField(blank=True, null=True, verbose_name="birthday")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("merged", "Merged")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "home_store",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="customers",
+                        to="org.store",
+                        verbose_name="home store",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.customer",
+                    ),
+                ),
+                (
+                    "owner_staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="customers",
+                        to="org.staff",
+                        verbose_name="guide",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('sms', 'SMS'), ('wecom', 'WeCom'), ('oa', 'Official Account')], max_length=8)),
-                ('granted', models.BooleanField()),
-                ('source', models.CharField(blank=True, max_length=32)),
-                ('changed_at', models.DateTimeField()),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='members.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("sms", "SMS"), ("wecom", "WeCom"), ("oa", "Official Account")],
+                        max_length=8,
+                    ),
+                ),
+                ("granted", models.BooleanField()),
+                ("source", models.CharField(blank=True, max_length=32)),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="members.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CustomerMerge',
+            name="CustomerMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200)),
-                ('moved', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.customer')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges', to='members.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                ("moved", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.customer",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges",
+                        to="members.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('phone', 'Phone'), ('unionid', 'WeChat unionid'), ('mp_openid', 'Mini-program openid'), ('external_userid', 'WeCom external_userid'), ('pos_card', 'POS member card'), ('other', 'Other platform id')], max_length=20)),
-                ('platform', models.CharField(blank=True, max_length=32)),
-                ('key', models.CharField(max_length=128)),
-                ('encrypted_value', models.TextField(blank=True)),
-                ('masked', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='identities', to='members.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Phone"),
+                            ("unionid", "WeChat unionid"),
+                            ("mp_openid", "Mini-program openid"),
+                            ("external_userid", "WeCom external_userid"),
+                            ("pos_card", "POS member card"),
+                            ("other", "Other platform id"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("platform", models.CharField(blank=True, max_length=32)),
+                ("key", models.CharField(max_length=128)),
+                ("encrypted_value", models.TextField(blank=True)),
+                ("masked", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="identities",
+                        to="members.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_no', models.CharField(max_length=32, unique=True, verbose_name='member no.')),
-                ('join_channel', models.CharField(choices=[('wecom', 'WeCom friend'), ('pos', 'In store (POS)'), ('mall', 'Online mall'), ('campaign', 'Campaign'), ('import', 'Import')], max_length=16, verbose_name='join channel')),
-                ('joined_at', models.DateTimeField(verbose_name='joined at')),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='membership', to='members.customer')),
-                ('join_brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.brand', verbose_name='join brand')),
-                ('join_store', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.store', verbose_name='join store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "member_no",
+                    models.CharField(max_length=32, unique=True, verbose_name="member no."),
+                ),
+                (
+                    "join_channel",
+                    models.CharField(
+                        choices=[
+                            ("wecom", "WeCom friend"),
+                            ("pos", "In store (POS)"),
+                            ("mall", "Online mall"),
+                            ("campaign", "Campaign"),
+                            ("import", "Import"),
+                        ],
+                        max_length=16,
+                        verbose_name="join channel",
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(verbose_name="joined at")),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="membership",
+                        to="members.customer",
+                    ),
+                ),
+                (
+                    "join_brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.brand",
+                        verbose_name="join brand",
+                    ),
+                ),
+                (
+                    "join_store",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.store",
+                        verbose_name="join store",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PhoneReveal',
+            name="PhoneReveal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='phone_reveals', to='members.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="phone_reveals",
+                        to="members.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['home_store', '-id'], name='members_cus_home_st_9a33b3_idx'),
+            model_name="customer",
+            index=models.Index(fields=["home_store", "-id"], name="members_cus_home_st_9a33b3_idx"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner_staff', '-id'], name='members_cus_owner_s_7c5bc6_idx'),
+            model_name="customer",
+            index=models.Index(
+                fields=["owner_staff", "-id"], name="members_cus_owner_s_7c5bc6_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['name'], name='members_cus_name_c9012f_idx'),
+            model_name="customer",
+            index=models.Index(fields=["name"], name="members_cus_name_c9012f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(fields=('customer', 'channel'), name='consent_one_per_channel'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "channel"), name="consent_one_per_channel"
+            ),
         ),
         migrations.AddIndex(
-            model_name='identity',
-            index=models.Index(fields=['customer', 'kind'], name='members_ide_custome_c3754f_idx'),
+            model_name="identity",
+            index=models.Index(fields=["customer", "kind"], name="members_ide_custome_c3754f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='identity',
-            constraint=models.UniqueConstraint(fields=('kind', 'platform', 'key'), name='identity_unique_key'),
+            model_name="identity",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "platform", "key"), name="identity_unique_key"
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['joined_at'], name='members_mem_joined__fa0817_idx'),
+            model_name="membership",
+            index=models.Index(fields=["joined_at"], name="members_mem_joined__fa0817_idx"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['join_store', 'joined_at'], name='members_mem_join_st_4515c5_idx'),
+            model_name="membership",
+            index=models.Index(
+                fields=["join_store", "joined_at"], name="members_mem_join_st_4515c5_idx"
+            ),
         ),
     ]

@@ -29,8 +29,12 @@ def test_phone_is_never_stored_in_clear(world: World) -> None:
 
 
 def test_create_customer_with_identities_and_membership(world: World) -> None:
-    customer = services.customer_create(name="李雷", identities={"phone": "139 1111 2222", "pos_card": "P001"},
-                                        home_store=world.stores["s1"], join_channel="wecom")
+    customer = services.customer_create(
+        name="李雷",
+        identities={"phone": "139 1111 2222", "pos_card": "P001"},
+        home_store=world.stores["s1"],
+        join_channel="wecom",
+    )
     assert services.customer_resolve(kind="phone", value="+86 13911112222") == customer
     assert services.customer_resolve(kind="pos_card", value="P001") == customer
     assert customer.membership.join_brand == world.brands["alpine"]
@@ -51,14 +55,18 @@ def test_identity_belongs_to_one_customer(world: World) -> None:
         services.identity_attach(customer=world.customers["c2"], kind="phone", value=PHONES["c1"])
     assert exc.value.owner_id == world.customers["c1"].pk
     # Attaching it again to its owner is a no-op, not a duplicate
-    again = services.identity_attach(customer=world.customers["c1"], kind="phone", value=PHONES["c1"])
+    again = services.identity_attach(
+        customer=world.customers["c1"], kind="phone", value=PHONES["c1"]
+    )
     assert Identity.objects.filter(customer=world.customers["c1"], kind="phone").count() == 1
     assert again.customer_id == world.customers["c1"].pk
 
 
 def test_guide_must_work_at_the_home_store(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.customer_create(name="x", home_store=world.stores["s2"], owner_staff=world.staff["gia"])
+        services.customer_create(
+            name="x", home_store=world.stores["s2"], owner_staff=world.staff["gia"]
+        )
     assert "owner_staff" in exc.value.message_dict
 
 
@@ -67,7 +75,9 @@ def test_merge_moves_everything_and_keeps_a_record(world: World) -> None:
     c1, c2 = world.customers["c1"], world.customers["c2"]
     Membership.objects.filter(customer=c2).update(joined_at="2020-01-01T00:00:00Z")
     services.consent_set(customer=c1, channel="sms", granted=True, source="pos")
-    services.consent_set(customer=c2, channel="sms", granted=False, source="unsubscribe")  # later: wins
+    services.consent_set(
+        customer=c2, channel="sms", granted=False, source="unsubscribe"
+    )  # later: wins
     services.consent_set(customer=c2, channel="oa", granted=True)
     admin = world.staff["ada"].user
     scope = scope_for_user(admin)
@@ -84,7 +94,10 @@ def test_merge_moves_everything_and_keeps_a_record(world: World) -> None:
     assert set(Identity.objects.filter(customer=c1).values_list("pk", flat=True)) == identities
     assert Membership.objects.get(customer=c1).member_no == c2_member_no != c1_member_no
     assert not Membership.objects.filter(customer=c2).exists()
-    assert {c.channel: c.granted for c in Consent.objects.filter(customer=c1)} == {"sms": False, "oa": True}
+    assert {c.channel: c.granted for c in Consent.objects.filter(customer=c1)} == {
+        "sms": False,
+        "oa": True,
+    }
     assert PhoneReveal.objects.filter(customer=c1).count() == 1
     c2.refresh_from_db()
     assert c2.status == CustomerStatus.MERGED and c2.merged_into == c1
@@ -106,21 +119,32 @@ def test_merge_refuses_self_and_repeat(world: World) -> None:
 
 def test_store_manager_reveals_with_an_audit_record(world: World) -> None:
     sam = world.staff["sam"].user
-    phone = services.customer_phone_reveal(scope=scope_for_user(sam), actor=sam, customer=world.customers["c1"],
-                                           reason="顾客要求回电", ip="10.0.0.1")
+    phone = services.customer_phone_reveal(
+        scope=scope_for_user(sam),
+        actor=sam,
+        customer=world.customers["c1"],
+        reason="顾客要求回电",
+        ip="10.0.0.1",
+    )
     assert phone == "+86" + PHONES["c1"]
     record = PhoneReveal.objects.get()
-    assert (record.actor, record.customer, record.reason) == (sam, world.customers["c1"], "顾客要求回电")
+    assert (record.actor, record.customer, record.reason) == (
+        sam,
+        world.customers["c1"],
+        "顾客要求回电",
+    )
 
 
 def test_reveal_needs_a_reason_and_the_right(world: World) -> None:
     sam, gia = world.staff["sam"].user, world.staff["gia"].user
     with pytest.raises(ValidationError):
-        services.customer_phone_reveal(scope=scope_for_user(sam), actor=sam, customer=world.customers["c1"],
-                                       reason="  ")
+        services.customer_phone_reveal(
+            scope=scope_for_user(sam), actor=sam, customer=world.customers["c1"], reason="  "
+        )
     with pytest.raises(PermissionDenied):
-        services.customer_phone_reveal(scope=scope_for_user(gia), actor=gia, customer=world.customers["c1"],
-                                       reason="想看")
+        services.customer_phone_reveal(
+            scope=scope_for_user(gia), actor=gia, customer=world.customers["c1"], reason="想看"
+        )
     assert not PhoneReveal.objects.exists()
 
 

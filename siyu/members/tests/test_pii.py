@@ -33,8 +33,17 @@ def test_keys_come_from_siyu_field_key(settings) -> None:
         pii.decrypt(stored)
 
 
-@pytest.mark.parametrize("text", ["13800138000", "138 0013 8000", "138-0013-8000", "+86 13800138000",
-                                  "+8613800138000", "(+86) 138 0013 8000"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13800138000",
+        "138 0013 8000",
+        "138-0013-8000",
+        "+86 13800138000",
+        "+8613800138000",
+        "(+86) 138 0013 8000",
+    ],
+)
 def test_normalize_phone_to_e164(text: str) -> None:
     assert pii.normalize_phone(text) == "+8613800138000"
 

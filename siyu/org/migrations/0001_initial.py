@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,147 +14,412 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Branch',
+            name="Branch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('region_codes', models.JSONField(blank=True, default=list, verbose_name='regions covered')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='branches', to='org.brand')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "region_codes",
+                    models.JSONField(blank=True, default=list, verbose_name="regions covered"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="branches",
+                        to="org.brand",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
-            },
-        ),
-        migrations.AddField(
-            model_name='brand',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='brands', to='org.group'),
-        ),
-        migrations.CreateModel(
-            name='Staff',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('employee_no', models.CharField(max_length=32, unique=True, verbose_name='employee no.')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('wecom_userid', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='WeCom user id')),
-                ('role', models.CharField(choices=[('group_admin', 'Group admin'), ('hq_operator', 'HQ operator'), ('branch_manager', 'Branch manager'), ('store_manager', 'Store manager'), ('guide', 'Guide')], max_length=20, verbose_name='role')),
-                ('status', models.CharField(choices=[('employed', 'Employed'), ('resigned', 'Resigned')], default='employed', max_length=16, verbose_name='status')),
-                ('hired_on', models.DateField(blank=True, null=True, verbose_name='hired on')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='left on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.branch')),
-                ('brand', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.brand')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.group')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['employee_no'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Store',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('province_code', models.CharField(max_length=6, verbose_name='province code')),
-                ('city_code', models.CharField(max_length=6, verbose_name='city code')),
-                ('district_code', models.CharField(blank=True, max_length=6, verbose_name='district code')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('opens_at', models.TimeField(blank=True, null=True, verbose_name='opens at')),
-                ('closes_at', models.TimeField(blank=True, null=True, verbose_name='closes at')),
-                ('wecom_userid', models.CharField(blank=True, max_length=64, verbose_name='store WeCom account')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stores', to='org.branch')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stores', to='org.brand')),
-            ],
-            options={
-                'ordering': ['code'],
-            },
-        ),
-        migrations.CreateModel(
-            name='StaffMove',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hire', 'Hired'), ('move', 'Moved'), ('resign', 'Resigned'), ('rehire', 'Re-hired')], max_length=16)),
-                ('from_role', models.CharField(blank=True, max_length=20)),
-                ('to_role', models.CharField(blank=True, max_length=20)),
-                ('effective_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_branch', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.branch')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moves', to='org.staff')),
-                ('to_branch', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.branch')),
-                ('from_store', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.store')),
-                ('to_store', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.store')),
-            ],
-            options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='staff',
-            name='store',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.store'),
+            model_name="brand",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="brands", to="org.group"
+            ),
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(max_length=12, unique=True)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.branch')),
-                ('brand', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.brand')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.group')),
-                ('store', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "employee_no",
+                    models.CharField(max_length=32, unique=True, verbose_name="employee no."),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "wecom_userid",
+                    models.CharField(
+                        blank=True,
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="WeCom user id",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("group_admin", "Group admin"),
+                            ("hq_operator", "HQ operator"),
+                            ("branch_manager", "Branch manager"),
+                            ("store_manager", "Store manager"),
+                            ("guide", "Guide"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("employed", "Employed"), ("resigned", "Resigned")],
+                        default="employed",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("hired_on", models.DateField(blank=True, null=True, verbose_name="hired on")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="left on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="org.branch",
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="org.brand",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="org.group",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["employee_no"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Store",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("province_code", models.CharField(max_length=6, verbose_name="province code")),
+                ("city_code", models.CharField(max_length=6, verbose_name="city code")),
+                (
+                    "district_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="district code"),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("opens_at", models.TimeField(blank=True, null=True, verbose_name="opens at")),
+                ("closes_at", models.TimeField(blank=True, null=True, verbose_name="closes at")),
+                (
+                    "wecom_userid",
+                    models.CharField(blank=True, max_length=64, verbose_name="store WeCom account"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stores",
+                        to="org.branch",
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stores",
+                        to="org.brand",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["code"],
+            },
+        ),
+        migrations.CreateModel(
+            name="StaffMove",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hire", "Hired"),
+                            ("move", "Moved"),
+                            ("resign", "Resigned"),
+                            ("rehire", "Re-hired"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("from_role", models.CharField(blank=True, max_length=20)),
+                ("to_role", models.CharField(blank=True, max_length=20)),
+                ("effective_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_branch",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.branch",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="moves",
+                        to="org.staff",
+                    ),
+                ),
+                (
+                    "to_branch",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.branch",
+                    ),
+                ),
+                (
+                    "from_store",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.store",
+                    ),
+                ),
+                (
+                    "to_store",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.store",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["created_at", "id"],
+            },
+        ),
+        migrations.AddField(
+            model_name="staff",
+            name="store",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="org.store",
+            ),
+        ),
+        migrations.CreateModel(
+            name="ApiToken",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("prefix", models.CharField(max_length=12, unique=True)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.branch",
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.brand",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.group",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.store",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='store',
-            index=models.Index(fields=['branch', 'code'], name='org_store_branch__b39699_idx'),
+            model_name="store",
+            index=models.Index(fields=["branch", "code"], name="org_store_branch__b39699_idx"),
         ),
         migrations.AddIndex(
-            model_name='store',
-            index=models.Index(fields=['city_code'], name='org_store_city_co_bb2a2f_idx'),
+            model_name="store",
+            index=models.Index(fields=["city_code"], name="org_store_city_co_bb2a2f_idx"),
         ),
         migrations.AddIndex(
-            model_name='staff',
-            index=models.Index(fields=['store', 'role'], name='org_staff_store_i_82671d_idx'),
+            model_name="staff",
+            index=models.Index(fields=["store", "role"], name="org_staff_store_i_82671d_idx"),
         ),
         migrations.AddIndex(
-            model_name='staff',
-            index=models.Index(fields=['branch', 'role'], name='org_staff_branch__0556bf_idx'),
+            model_name="staff",
+            index=models.Index(fields=["branch", "role"], name="org_staff_branch__0556bf_idx"),
         ),
     ]

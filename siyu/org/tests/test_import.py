@@ -65,7 +65,9 @@ def test_staff_import_from_excel(world: World, client: Client) -> None:
     sheet = book.active
     sheet.append(["工号", "姓名", "角色", "门店", "企微账号", "入职日期", "状态", "离职日期"])
     sheet.append(["G101", "王芳", "导购", "S1", "wx_g101", "2025-03-01", "在职", None])
-    sheet.append(["G102", "赵敏", "导购", "S9", "wx_g102", "2025-03-01", "在职", None])  # no such store
+    sheet.append(
+        ["G102", "赵敏", "导购", "S9", "wx_g102", "2025-03-01", "在职", None]
+    )  # no such store
     sheet.append(["G001", "Gia", "导购", "S2", "wx_gia", None, "在职", None])  # Gia moves to S2
     sheet.append(["G002", "Gus", "导购", "S2", "wx_gus", None, "离职", "2026-11-01"])  # Gus leaves
     sheet.append(["G103", "", "店长", "S1", None, None, None, None])  # no name
@@ -84,10 +86,14 @@ def test_staff_import_from_excel(world: World, client: Client) -> None:
 
 def test_import_page_shows_the_report(world: World, client: Client) -> None:
     world.login(client, "hana")
-    response = client.post("/console/import/", {"kind": "stores", "file": _named(STORES_CSV.encode(), "s.csv")})
+    response = client.post(
+        "/console/import/", {"kind": "stores", "file": _named(STORES_CSV.encode(), "s.csv")}
+    )
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'data-testid="import-report"' in html and "火星市" not in html  # row numbers and reasons, not data
+    assert (
+        'data-testid="import-report"' in html and "火星市" not in html
+    )  # row numbers and reasons, not data
     assert ">4<" in html and ">5<" in html and ">6<" in html
 
 

@@ -9,21 +9,33 @@ from siyu.org.models import StaffMove
 from siyu.org.scope import Capability, Level, scope_for_user
 
 
-@pytest.mark.parametrize(("persona", "level"), [("ada", Level.GROUP), ("hana", Level.BRAND), ("bo", Level.BRANCH),
-                                                ("sam", Level.STORE), ("gia", Level.SELF)])
+@pytest.mark.parametrize(
+    ("persona", "level"),
+    [
+        ("ada", Level.GROUP),
+        ("hana", Level.BRAND),
+        ("bo", Level.BRANCH),
+        ("sam", Level.STORE),
+        ("gia", Level.SELF),
+    ],
+)
 def test_each_role_gets_its_level(world: World, persona: str, level: Level) -> None:
     assert scope_for_user(world.staff[persona].user).level == level
 
 
 def test_hq_operator_without_brand_sees_the_group(world: World) -> None:
     ada = scope_for_user(world.staff["ada"].user)
-    staff = services.staff_create(scope=ada, group=world.group, employee_no="H9", name="Hal", role="hq_operator")
+    staff = services.staff_create(
+        scope=ada, group=world.group, employee_no="H9", name="Hal", role="hq_operator"
+    )
     assert scope_for_user(staff.user).level == Level.GROUP
 
 
 def test_only_some_roles_reveal_phones(world: World) -> None:
-    can = {p: scope_for_user(world.staff[p].user).can(Capability.REVEAL_PHONE) for p in ("ada", "hana", "bo",
-                                                                                          "sam", "gia")}
+    can = {
+        p: scope_for_user(world.staff[p].user).can(Capability.REVEAL_PHONE)
+        for p in ("ada", "hana", "bo", "sam", "gia")
+    }
     assert can == {"ada": True, "hana": True, "bo": False, "sam": True, "gia": False}
 
 
@@ -51,20 +63,41 @@ def test_move_keeps_history_and_changes_scope(world: World) -> None:
 def test_managers_cannot_place_people_outside_their_scope(world: World) -> None:
     hana = scope_for_user(world.staff["hana"].user)
     with pytest.raises(ValidationError):
-        services.staff_create(scope=hana, group=world.group, employee_no="Z1", name="Zed", role="guide",
-                              store=world.stores["x1"])
+        services.staff_create(
+            scope=hana,
+            group=world.group,
+            employee_no="Z1",
+            name="Zed",
+            role="guide",
+            store=world.stores["x1"],
+        )
     sam = scope_for_user(world.staff["sam"].user)
     with pytest.raises(PermissionDenied):  # store managers do not manage the org
-        services.staff_create(scope=sam, group=world.group, employee_no="Z2", name="Zoe", role="guide",
-                              store=world.stores["s1"])
+        services.staff_create(
+            scope=sam,
+            group=world.group,
+            employee_no="Z2",
+            name="Zoe",
+            role="guide",
+            store=world.stores["s1"],
+        )
 
 
 def test_placement_must_nest(world: World) -> None:
     ada = scope_for_user(world.staff["ada"].user)
     with pytest.raises(ValidationError) as exc:
-        services.staff_create(scope=ada, group=world.group, employee_no="Z3", name="Zia", role="guide",
-                              store=world.stores["s1"], branch=world.branches["south"])
+        services.staff_create(
+            scope=ada,
+            group=world.group,
+            employee_no="Z3",
+            name="Zia",
+            role="guide",
+            store=world.stores["s1"],
+            branch=world.branches["south"],
+        )
     assert "branch" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.staff_create(scope=ada, group=world.group, employee_no="Z4", name="Zac", role="guide")
+        services.staff_create(
+            scope=ada, group=world.group, employee_no="Z4", name="Zac", role="guide"
+        )
     assert "store" in exc.value.message_dict

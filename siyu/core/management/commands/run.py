@@ -18,9 +18,13 @@ from siyu.core.generator import DEMO_PASSWORD
 from siyu.org.generate import DEMO_LOGINS
 from siyu.org.models import Group, Role
 
-ROLE_TITLES = {Role.GROUP_ADMIN: "集团管理员 group admin", Role.HQ_OPERATOR: "总部运营 HQ operator",
-               Role.BRANCH_MANAGER: "分公司经理 branch manager", Role.STORE_MANAGER: "店长 store manager",
-               Role.GUIDE: "导购 guide"}
+ROLE_TITLES = {
+    Role.GROUP_ADMIN: "集团管理员 group admin",
+    Role.HQ_OPERATOR: "总部运营 HQ operator",
+    Role.BRANCH_MANAGER: "分公司经理 branch manager",
+    Role.STORE_MANAGER: "店长 store manager",
+    Role.GUIDE: "导购 guide",
+}
 
 
 class Command(BaseCommand):
@@ -29,25 +33,43 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--no-demo", action="store_true", help="do not build the demo when empty")
+        parser.add_argument(
+            "--no-demo", action="store_true", help="do not build the demo when empty"
+        )
 
     def handle(self, *args, port, host, no_demo, **options):
         call_command("migrate", verbosity=0)
         if not no_demo and not Group.objects.exists():
-            self.stderr.write("Empty database: building the demo group (siyu generate --scale demo)…")
+            self.stderr.write(
+                "Empty database: building the demo group (siyu generate --scale demo)…"
+            )
             call_command("generate", scale="demo")
-        siyu = [sys.executable, "-m", "siyu"]
-        children = [
-            subprocess.Popen([sys.executable, "-m", "waitress", f"--host={host}", f"--port={port}",  # noqa: S603
-                              "--threads=8", "siyu.wsgi:application"]),
-            subprocess.Popen([*siyu, "db_worker"]),  # noqa: S603
-            subprocess.Popen([*siyu, "scheduler"]),  # noqa: S603
+        # Our own interpreter running our own modules: no untrusted input reaches these commands.
+        commands = [
+            [
+                "-m",
+                "waitress",
+                f"--host={host}",
+                f"--port={port}",
+                "--threads=8",
+                "siyu.wsgi:application",
+            ],
+            ["-m", "siyu", "db_worker"],
+            ["-m", "siyu", "scheduler"],
         ]
+        children = [subprocess.Popen([sys.executable, *args]) for args in commands]  # noqa: S603
         base = f"http://{host}:{port}"
-        lines = [f"\nsiyu is running at {base}  (API docs: {base}/api/docs, health: {base}/healthz)",
-                 f"Demo logins (password for all: {DEMO_PASSWORD}):"]
-        lines += [f"  {ROLE_TITLES[role]:<28} {login:<8} → {base}/login/" for login, role in DEMO_LOGINS.items()]
-        lines.append("Guides and store managers land on the mobile workbench (/m/), the others on the console.")
+        lines = [
+            f"\nsiyu is running at {base}  (API docs: {base}/api/docs, health: {base}/healthz)",
+            f"Demo logins (password for all: {DEMO_PASSWORD}):",
+        ]
+        lines += [
+            f"  {ROLE_TITLES[role]:<28} {login:<8} → {base}/login/"
+            for login, role in DEMO_LOGINS.items()
+        ]
+        lines.append(
+            "Guides and store managers land on the mobile workbench (/m/), the others on the console."
+        )
         lines.append("Ctrl-C stops the web server, the worker and the scheduler.\n")
         self.stdout.write("\n".join(lines))
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
