@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = "会员"
 
     def ready(self) -> None:
-        from siyu.members import scope_rules  # noqa: F401
+        from siyu.members import scope_rules, services  # noqa: F401  (rules, merge and org hooks)

@@ -79,7 +79,7 @@ def generate(ctx: Context) -> None:
     for start, stop in batched(ctx.customers):
         customers, identities, memberships, consents = [], [], [], []
         for index in range(start, stop):
-            store_id, brand_id = rng.choices(stores, weights=store_weights)[0]
+            store_id, brand_id, branch_id = rng.choices(stores, weights=store_weights)[0]
             female_share = 0.62 if brand_id == stores[0][1] else 0.5
             gender = "female" if rng.random() < female_share else "male"
             age = min(70, max(18, int(rng.gauss(34, 9))))
@@ -95,6 +95,8 @@ def generate(ctx: Context) -> None:
                     gender,
                     birthday,
                     store_id,
+                    brand_id,
+                    branch_id,
                     owner,
                     "active",
                     now,
@@ -161,6 +163,8 @@ def generate(ctx: Context) -> None:
                     "gender",
                     "birthday",
                     "home_store_id",
+                    "home_brand_id",
+                    "home_branch_id",
                     "owner_staff_id",
                     "status",
                     "created_at",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from siyu.org.models import Brand, Staff, Store
+from siyu.org.models import Branch, Brand, Staff, Store
 
 
 class Gender(models.TextChoices):
@@ -35,6 +35,15 @@ class Customer(models.Model):
         related_name="customers",
         verbose_name=_("home store"),
     )
+    # The home store's brand and branch, kept by `services.customer_place()` so that a
+    # brand- or branch-scoped list reads newest-first straight off an index instead of
+    # joining stores and sorting every match (measured: benchmarks/customer_list.py).
+    home_brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    home_branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     owner_staff = models.ForeignKey(
         Staff,
         on_delete=models.PROTECT,
@@ -55,6 +64,8 @@ class Customer(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["home_store", "-id"]),
+            models.Index(fields=["home_branch", "-id"]),
+            models.Index(fields=["home_brand", "-id"]),
             models.Index(fields=["owner_staff", "-id"]),
             models.Index(fields=["name"]),
         ]

@@ -11,8 +11,8 @@ register(
     Customer,
     Rule(
         group=None,
-        brand="home_store__brand",
-        branch="home_store__branch",
+        brand="home_brand",
+        branch="home_branch",
         store="home_store",
         staff="owner_staff",
     ),
@@ -27,8 +27,8 @@ for model, path in (
         model,
         Rule(
             group=None,
-            brand=f"{path}__home_store__brand",
-            branch=f"{path}__home_store__branch",
+            brand=f"{path}__home_brand",
+            branch=f"{path}__home_branch",
             store=f"{path}__home_store",
             staff=f"{path}__owner_staff",
         ),

@@ -34,8 +34,8 @@ def customer_list(
     qs = scoped(Customer.objects.filter(status=CustomerStatus.ACTIVE), scope)
     filters: dict[str, Any] = {
         "home_store_id": store_id,
-        "home_store__brand_id": brand_id,
-        "home_store__branch_id": branch_id,
+        "home_brand_id": brand_id,
+        "home_branch_id": branch_id,
         "owner_staff_id": owner_staff_id,
         "membership__join_channel": join_channel or None,
     }

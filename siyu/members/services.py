@@ -25,6 +25,7 @@ from siyu.members.models import (
     Membership,
     PhoneReveal,
 )
+from siyu.org import services as org_services
 from siyu.org.models import Brand, Staff, StaffStatus, Store
 from siyu.org.scope import Capability, Scope
 
@@ -104,6 +105,23 @@ def _check_guide(owner_staff: Staff | None, home_store: Store | None) -> None:
         )
 
 
+def _place(customer: Customer, store: Store | None) -> None:
+    """Set the customer's home store and the brand and branch copied from it (see the model)."""
+    customer.home_store = store
+    customer.home_brand_id = store.brand_id if store else None
+    customer.home_branch_id = store.branch_id if store else None
+
+
+def customers_follow_store(store: Store) -> int:
+    """After a store changed brand or branch, move its customers' copies along; returns the count."""
+    return Customer.objects.filter(home_store=store).update(
+        home_brand_id=store.brand_id, home_branch_id=store.branch_id
+    )
+
+
+org_services.on_store_moved(customers_follow_store)
+
+
 def new_member_no() -> str:
     return "M" + secrets.token_hex(6).upper()
 
@@ -125,13 +143,11 @@ def customer_create(
     if gender not in Gender.values:
         raise ValidationError({"gender": _("Unknown gender.")})
     _check_guide(owner_staff, home_store)
-    customer = Customer.objects.create(
-        name=name.strip(),
-        gender=gender,
-        birthday=birthday,
-        home_store=home_store,
-        owner_staff=owner_staff,
+    customer = Customer(
+        name=name.strip(), gender=gender, birthday=birthday, owner_staff=owner_staff
     )
+    _place(customer, home_store)
+    customer.save()
     errors: dict[str, Any] = {}
     for kind, value in (identities or {}).items():
         try:
@@ -188,7 +204,10 @@ def customer_update(*, customer: Customer, **fields: Any) -> Customer:
     if "gender" in fields and fields["gender"] not in Gender.values:
         raise ValidationError({"gender": _("Unknown gender.")})
     for name, value in fields.items():
-        setattr(customer, name, value)
+        if name == "home_store":
+            _place(customer, value)
+        else:
+            setattr(customer, name, value)
     _check_guide(customer.owner_staff, customer.home_store)
     customer.save()
     return customer
@@ -277,7 +296,8 @@ def customer_merge(
     if target.gender == Gender.UNKNOWN:
         target.gender = source.gender
     if target.home_store_id is None:
-        target.home_store_id, target.owner_staff_id = source.home_store_id, source.owner_staff_id
+        _place(target, source.home_store)
+        target.owner_staff_id = source.owner_staff_id
     target.save()
     identity_ids = list(Identity.objects.filter(customer=source).values_list("pk", flat=True))
     Identity.objects.filter(pk__in=identity_ids).update(customer=target)

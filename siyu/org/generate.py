@@ -235,7 +235,7 @@ def generate(ctx: Context) -> None:
     ctx.rows_written += len(stores) + 2 * len(staff) + len(moves) + len(branches) + len(brands) + 1
     ctx.made.update(
         group_id=group.pk,
-        stores=[(s.pk, s.brand_id) for s in stores],
+        stores=[(s.pk, s.brand_id, s.branch_id) for s in stores],
         guides_by_store=_guides_by_store(staff),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,6 +29,14 @@ from siyu.org.models import (
     StoreStatus,
 )
 from siyu.org.scope import Capability, Level, Scope
+
+_store_moved_hooks: list[Callable[[Store], object]] = []
+
+
+def on_store_moved(hook: Callable[[Store], object]) -> None:
+    """Call `hook(store)` whenever a store changes brand or branch (apps that copy them register)."""
+    _store_moved_hooks.append(hook)
+
 
 TOKEN_PREFIX = "siyu_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for)
 
@@ -96,13 +105,20 @@ def store_upsert(*, scope: Scope, code: str, **fields: Any) -> tuple[Store, bool
         city_code=fields["city_code"],
         district_code=fields.get("district_code", ""),
     )
+    existing = Store.objects.select_for_update().filter(code=code).first()
     check_in_scope(
         scope,
         brand=fields["brand"],
         branch=fields["branch"],
-        store=Store.objects.filter(code=code).first(),
+        store=existing,
     )
     store, created = Store.objects.update_or_create(code=code, defaults=fields)
+    if existing is not None and (existing.brand_id, existing.branch_id) != (
+        store.brand_id,
+        store.branch_id,
+    ):
+        for hook in _store_moved_hooks:
+            hook(store)
     return store, created
 
 

@@ -155,3 +155,21 @@ def test_consent_set_is_idempotent(world: World) -> None:
     assert Consent.objects.filter(customer=c1, channel="sms").count() == 1
     with pytest.raises(ValidationError):
         services.consent_set(customer=c1, channel="fax", granted=True)
+
+
+def test_customers_follow_their_store_into_another_branch(world: World, client) -> None:
+    # Given S2 (with c3) moves from branch North to branch South
+    from siyu.conftest import ROOT
+    from siyu.org import services as org_services
+    from siyu.org.scope import Level, Scope
+
+    root = Scope(level=Level.GROUP, group_id=world.group.pk, capabilities=ROOT.capabilities)
+    s2 = world.stores["s2"]
+    org_services.store_upsert(scope=root, code="S2", name=s2.name, brand=s2.brand, branch=world.branches["south"],
+                              province_code="440000", city_code="440100")
+    # Then Bo (North) no longer sees c3 in any list, and c3 sits in South
+    world.login(client, "bo")
+    ids = {c["id"] for c in client.get("/api/v1/customers").json()["results"]}
+    assert world.customers["c3"].pk not in ids and world.customers["c1"].pk in ids
+    world.customers["c3"].refresh_from_db()
+    assert world.customers["c3"].home_branch == world.branches["south"]

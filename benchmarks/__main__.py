@@ -1,0 +1,49 @@
+"""Runs the benchmarks: python -m benchmarks [--only NAME] [--customers N] [--gen-scale demo|seed]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--only", help="run one benchmark: generator | customer_list")
+    parser.add_argument(
+        "--gen-scale",
+        default="demo",
+        choices=["demo", "seed"],
+        help="scale the generator benchmark builds (default demo)",
+    )
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=None,
+        help="customers in the list benchmark's database (default: seed scale, 1,000,000)",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="requests per measured endpoint")
+    args = parser.parse_args()
+
+    # Benchmarks run in their own var dir so they never touch the demo database; the
+    # database file is chosen per benchmark before Django connects.
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    os.environ["SIYU_VAR_DIR"] = str(BENCH_DIR)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
+    from benchmarks import customer_list, generator
+
+    benches = {"generator": generator.run, "customer_list": customer_list.run}
+    if args.only and args.only not in benches:
+        parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")
+    for name, run in benches.items():
+        if args.only and name != args.only:
+            continue
+        for line in run(args, BENCH_DIR):
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
