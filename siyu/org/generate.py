@@ -114,7 +114,7 @@ def generate(ctx: Context) -> None:
             ]
             for _ in range(count):
                 city = rng.choices(cities, weights=weights)[0]
-                districts = regions.districts(city.code) or [city]
+                districts = regions.districts(city.code) or (city,)
                 district = rng.choice(districts)
                 base = f"{shorts[brand.pk]}{city.name.removesuffix('市')}{district.name[:2]}店"
                 name, n = base, 1

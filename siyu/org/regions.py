@@ -80,8 +80,19 @@ def _short(text: str) -> str:
     return text
 
 
+@cache
+def _by_short_name() -> dict[tuple[str, str], tuple[Region, ...]]:
+    index: dict[tuple[str, str], list[Region]] = {}
+    for region in _regions().values():
+        index.setdefault((region.level, _short(region.name)), []).append(region)
+    return {key: tuple(found) for key, found in index.items()}
+
+
 def find(text: str, *, level: str, within: str = "") -> Region | None:
-    """The region of `level` called `text` (a name with or without suffix, or an adcode)."""
+    """The region of `level` called `text` (a name with or without suffix, or an adcode).
+
+    `within` (a province or city code) settles names used in several places (e.g. 朝阳区).
+    """
     text = (text or "").strip()
     if not text:
         return None
@@ -89,27 +100,29 @@ def find(text: str, *, level: str, within: str = "") -> Region | None:
         region = get(text)
         return region if region and region.level == level else None
     prefix = within[: {"province": 0, "city": 2, "district": 4}[level]] if within else ""
-    for region in _regions().values():
-        if region.level != level or (prefix and not region.code.startswith(prefix)):
-            continue
-        if region.name == text or _short(region.name) == _short(text):
+    for region in _by_short_name().get((level, _short(text)), ()):
+        if region.code.startswith(prefix):
             return region
     return None
 
 
-def cities(province_code: str) -> list[Region]:
+@cache
+def cities(province_code: str) -> tuple[Region, ...]:
+    """Cities of a province that have coordinates."""
     prefix = province_code[:2]
-    return [
+    return tuple(
         r
         for r in _regions().values()
         if r.level == "city" and r.code.startswith(prefix) and r.latitude is not None
-    ]
+    )
 
 
-def districts(city_code: str) -> list[Region]:
+@cache
+def districts(city_code: str) -> tuple[Region, ...]:
+    """Districts of a city that have coordinates."""
     prefix = city_code[:4]
-    return [
+    return tuple(
         r
         for r in _regions().values()
         if r.level == "district" and r.code.startswith(prefix) and r.latitude is not None
-    ]
+    )

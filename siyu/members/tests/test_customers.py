@@ -165,8 +165,15 @@ def test_customers_follow_their_store_into_another_branch(world: World, client) 
 
     root = Scope(level=Level.GROUP, group_id=world.group.pk, capabilities=ROOT.capabilities)
     s2 = world.stores["s2"]
-    org_services.store_upsert(scope=root, code="S2", name=s2.name, brand=s2.brand, branch=world.branches["south"],
-                              province_code="440000", city_code="440100")
+    org_services.store_upsert(
+        scope=root,
+        code="S2",
+        name=s2.name,
+        brand=s2.brand,
+        branch=world.branches["south"],
+        province_code="440000",
+        city_code="440100",
+    )
     # Then Bo (North) no longer sees c3 in any list, and c3 sits in South
     world.login(client, "bo")
     ids = {c["id"] for c in client.get("/api/v1/customers").json()["results"]}
