@@ -28,7 +28,7 @@ from siyu.org.models import (
     Store,
     StoreStatus,
 )
-from siyu.org.scope import Capability, Level, Scope
+from siyu.org.scope import Capability, Level, Scope, scoped
 
 _store_moved_hooks: list[Callable[[Store], object]] = []
 
@@ -64,6 +64,12 @@ def check_in_scope(
                 )
             }
         )
+
+
+def check_visible(scope: Scope, obj: Store | Staff, field: str) -> None:
+    """Refuse to change an existing store or staff member that lies outside the caller's scope."""
+    if not scoped(type(obj)._default_manager.filter(pk=obj.pk), scope).exists():
+        raise ValidationError({field: _("Outside the part of the organisation you manage.")})
 
 
 def check_store_fields(
@@ -106,6 +112,8 @@ def store_upsert(*, scope: Scope, code: str, **fields: Any) -> tuple[Store, bool
         district_code=fields.get("district_code", ""),
     )
     existing = Store.objects.select_for_update().filter(code=code).first()
+    if existing is not None:
+        check_visible(scope, existing, "code")
     check_in_scope(
         scope,
         brand=fields["brand"],
@@ -217,6 +225,7 @@ def staff_move(
     Customers they serve stay with them until the relationships app hands them over.
     """
     scope.require(Capability.MANAGE_ORG)
+    check_visible(scope, staff, "employee_no")
     if staff.status != StaffStatus.EMPLOYED:
         raise ValidationError({"status": _("This staff member has left.")})
     new_role = role or staff.role
@@ -253,6 +262,7 @@ def staff_resign(
 ) -> Staff:
     """Mark a staff member as left: they can no longer log in; the move is recorded."""
     scope.require(Capability.MANAGE_ORG)
+    check_visible(scope, staff, "employee_no")
     if staff.status == StaffStatus.RESIGNED:
         return staff  # resending the same resignation changes nothing
     left = left_on or timezone.localdate()

@@ -101,3 +101,28 @@ def test_placement_must_nest(world: World) -> None:
             scope=ada, group=world.group, employee_no="Z4", name="Zac", role="guide"
         )
     assert "store" in exc.value.message_dict
+
+
+def test_hq_cannot_take_over_another_brands_store_or_staff(world: World) -> None:
+    # Hana runs Alpine; X1 and Xena belong to Beta
+    hana = scope_for_user(world.staff["hana"].user)
+    x1 = world.stores["x1"]
+    with pytest.raises(ValidationError) as exc:
+        services.store_upsert(
+            scope=hana,
+            code="X1",
+            name="抢来的店",
+            brand=world.brands["alpine"],
+            branch=world.branches["north"],
+            province_code="210000",
+            city_code="210100",
+        )
+    assert "code" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        services.staff_move(scope=hana, staff=world.staff["xena"], store=world.stores["s1"])
+    with pytest.raises(ValidationError):
+        services.staff_resign(scope=hana, staff=world.staff["xena"])
+    x1.refresh_from_db()
+    world.staff["xena"].refresh_from_db()
+    assert (x1.brand, x1.name) == (world.brands["beta"], "门店X1")
+    assert (world.staff["xena"].store, world.staff["xena"].status) == (x1, "employed")
