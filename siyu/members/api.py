@@ -12,7 +12,7 @@ from pydantic import Field
 
 from siyu.api.refs import actor_of, client_ip, ref, scope_of
 from siyu.members import selectors, services
-from siyu.members.models import Consent, Customer
+from siyu.members.models import Customer
 from siyu.org.models import Staff, Store
 from siyu.org.scope import Capability
 
@@ -234,7 +234,7 @@ def customer_phone_reveal(request: HttpRequest, customer_id: int, payload: Revea
 @router.get("/customers/{customer_id}/consents", response=list[ConsentOut])
 def consent_list(request: HttpRequest, customer_id: int):
     customer = selectors.customer_get(scope=scope_of(request), customer_id=customer_id)
-    return Consent.objects.filter(customer=customer).order_by("channel")
+    return selectors.customer_consents(customer=customer)
 
 
 @router.put("/customers/{customer_id}/consents", response=ConsentOut)

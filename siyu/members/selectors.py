@@ -7,7 +7,14 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from siyu.members import pii
-from siyu.members.models import Customer, CustomerStatus, Identity, IdentityKind, PhoneReveal
+from siyu.members.models import (
+    Consent,
+    Customer,
+    CustomerStatus,
+    Identity,
+    IdentityKind,
+    PhoneReveal,
+)
 from siyu.org.scope import Scope, access, scoped
 
 
@@ -87,3 +94,8 @@ def customer_identities(*, customer: Customer) -> list[dict[str, str]]:
 def phone_reveal_list(*, scope: Scope) -> QuerySet[PhoneReveal]:
     """The reveal audit trail in scope."""
     return scoped(PhoneReveal.objects.select_related("actor", "customer"), scope).order_by("-id")
+
+
+def customer_consents(*, customer: Customer) -> QuerySet[Consent]:
+    """The customer's consent answers, one per channel asked."""
+    return Consent.objects.filter(customer=customer).order_by("channel")

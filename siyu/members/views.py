@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from siyu.core.pages import keyset_page, query_without, render_list
 from siyu.members import selectors, services
-from siyu.members.models import Consent, JoinChannel
+from siyu.members.models import JoinChannel
 from siyu.org import selectors as org_selectors
 from siyu.org.scope import Capability
 from siyu.org.web import scope_required
@@ -50,7 +50,7 @@ def _card_context(request: HttpRequest, customer_id: int) -> dict:
     return {
         "customer": customer,
         "identities": selectors.customer_identities(customer=customer),
-        "consents": Consent.objects.filter(customer=customer).order_by("channel"),
+        "consents": selectors.customer_consents(customer=customer),
         "membership": getattr(customer, "membership", None),
     }
 

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from siyu.api.refs import actor_of, ref, scope_of
 from siyu.org import imports, selectors, services
-from siyu.org.models import ApiToken, Branch, Brand, Group, Store
-from siyu.org.scope import Capability, Scope, access, scoped
+from siyu.org.models import Branch, Brand, Group, Store
+from siyu.org.scope import Capability, Scope
 
 router = Router(tags=["org"])
 
@@ -282,8 +282,7 @@ def org_import(request: HttpRequest, kind: str, file: UploadedFile = File(...)):
 @paginate(CursorPagination, ordering=("-id",))
 def token_list(request: HttpRequest):
     scope = scope_of(request)
-    scope.require(Capability.MANAGE_TOKENS)
-    return scoped(ApiToken.objects.all(), scope)
+    return selectors.api_token_list(scope=scope)
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
@@ -305,5 +304,5 @@ def token_create(request: HttpRequest, payload: TokenIn):
 def token_revoke(request: HttpRequest, token_id: int):
     scope = scope_of(request)
     return services.api_token_revoke(
-        scope=scope, token=access(ApiToken.objects.all(), scope, pk=token_id)
+        scope=scope, token=selectors.api_token_get(scope=scope, token_id=token_id)
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from siyu.org.models import Branch, Brand, Staff, Store
-from siyu.org.scope import Scope, access, scoped
+from siyu.org.models import ApiToken, Branch, Brand, Staff, StaffMove, Store
+from siyu.org.scope import Capability, Scope, access, scoped
 
 
 def brand_list(*, scope: Scope) -> QuerySet[Brand]:
@@ -98,3 +98,18 @@ def org_tree(*, scope: Scope) -> list[dict]:
         }
         for brand in brands
     ]
+
+
+def staff_moves(*, staff: Staff) -> QuerySet[StaffMove]:
+    """A staff member's history, oldest first (the caller fetched `staff` through its scope)."""
+    return staff.moves.select_related("from_store", "to_store", "actor")
+
+
+def api_token_list(*, scope: Scope) -> QuerySet[ApiToken]:
+    scope.require(Capability.MANAGE_TOKENS)
+    return scoped(ApiToken.objects.select_related("created_by"), scope).order_by("-id")
+
+
+def api_token_get(*, scope: Scope, token_id: int) -> ApiToken:
+    scope.require(Capability.MANAGE_TOKENS)
+    return access(ApiToken.objects.all(), scope, pk=token_id)

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from siyu.core.pages import page_of, query_without, render_list
 from siyu.org import imports, regions, selectors, services
-from siyu.org.models import ApiToken, Role, StaffStatus, StoreStatus
-from siyu.org.scope import Capability, access, scoped
+from siyu.org.models import Role, StaffStatus, StoreStatus
+from siyu.org.scope import Capability
 from siyu.org.web import scope_required
 
 
@@ -91,7 +91,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @scope_required
 def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff = selectors.staff_get(scope=request.scope, staff_id=staff_id)
-    moves = staff.moves.select_related("from_store", "to_store", "actor")
+    moves = selectors.staff_moves(staff=staff)
     return render(request, "org/staff_detail.html", {"staff": staff, "moves": moves})
 
 
@@ -128,7 +128,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
-    tokens = scoped(ApiToken.objects.select_related("created_by"), request.scope).order_by("-id")
+    tokens = selectors.api_token_list(scope=request.scope)
     return render(
         request, "org/token_list.html", {"tokens": tokens, "created_secret": created_secret}
     )
@@ -138,6 +138,6 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @scope_required(capability=Capability.MANAGE_TOKENS)
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(
-        scope=request.scope, token=access(ApiToken.objects.all(), request.scope, pk=token_id)
+        scope=request.scope, token=selectors.api_token_get(scope=request.scope, token_id=token_id)
     )
     return redirect("token_list")
