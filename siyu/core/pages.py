@@ -20,6 +20,11 @@ def render_list(request: HttpRequest, template: str, context: dict[str, Any]) ->
     return render(request, template, context)
 
 
+def int_param(value: str | None) -> int | None:
+    """A query-string id, or None when absent or not a number."""
+    return int(value) if value and value.isdigit() else None
+
+
 def page_of(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE) -> Any:
     """A numbered page, for lists that stay small (stores, staff)."""
     return Paginator(queryset, size).get_page(request.GET.get("page"))

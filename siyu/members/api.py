@@ -1,12 +1,10 @@
 """The members API: customers, identities, merges, consent and the audited phone reveal."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
@@ -17,6 +15,15 @@ from siyu.org.models import Staff, Store
 from siyu.org.scope import Capability
 
 router = Router(tags=["members"])
+
+
+class CustomerFilters(Schema):
+    q: str = ""
+    store_id: int | None = None
+    brand_id: int | None = None
+    branch_id: int | None = None
+    owner_staff_id: int | None = None
+    join_channel: str = ""
 
 
 class MembershipOut(Schema):
@@ -123,25 +130,9 @@ def _detail(customer: Customer) -> Customer:
 
 @router.get("/customers", response=list[CustomerOut])
 @paginate(CursorPagination, ordering=("-id",))
-def customer_list(
-    request: HttpRequest,
-    q: str = "",
-    store_id: int | None = None,
-    brand_id: int | None = None,
-    branch_id: int | None = None,
-    owner_staff_id: int | None = None,
-    join_channel: str = "",
-):
+def customer_list(request: HttpRequest, filters: Query[CustomerFilters]):
     """Customers in your scope; `q` is a full phone number, a member no. or the start of a name."""
-    return selectors.customer_list(
-        scope=scope_of(request),
-        q=q,
-        store_id=store_id,
-        brand_id=brand_id,
-        branch_id=branch_id,
-        owner_staff_id=owner_staff_id,
-        join_channel=join_channel,
-    )
+    return selectors.customer_list(scope=scope_of(request), **filters.dict())
 
 
 @router.get("/customers/{customer_id}", response=CustomerDetailOut)

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from siyu.core.pages import keyset_page, query_without, render_list
+from siyu.core.pages import int_param, keyset_page, query_without, render_list
 from siyu.members import selectors, services
 from siyu.members.models import JoinChannel
 from siyu.org import selectors as org_selectors
@@ -13,16 +13,12 @@ from siyu.org.scope import Capability
 from siyu.org.web import scope_required
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _customer_filters(request: HttpRequest) -> dict:
     return {
         "q": request.GET.get("q", "").strip(),
-        "store_id": _int(request.GET.get("store")),
-        "brand_id": _int(request.GET.get("brand")),
-        "branch_id": _int(request.GET.get("branch")),
+        "store_id": int_param(request.GET.get("store")),
+        "brand_id": int_param(request.GET.get("brand")),
+        "branch_id": int_param(request.GET.get("branch")),
         "join_channel": request.GET.get("channel", ""),
     }
 

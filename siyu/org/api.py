@@ -1,12 +1,10 @@
 """The org API: brands, branches, stores, staff, imports and API tokens."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest
-from ninja import File, Router, Schema, Status, UploadedFile
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
@@ -30,6 +28,22 @@ class BranchOut(Schema):
     name: str
     brand_id: int
     region_codes: list[str]
+
+
+class StoreFilters(Schema):
+    q: str = ""
+    brand_id: int | None = None
+    branch_id: int | None = None
+    city_code: str = ""
+    status: str = ""
+
+
+class StaffFilters(Schema):
+    q: str = ""
+    store_id: int | None = None
+    branch_id: int | None = None
+    role: str = ""
+    status: str = ""
 
 
 class StoreOut(Schema):
@@ -152,22 +166,8 @@ def branch_list(request: HttpRequest, brand_id: int | None = None):
 
 @router.get("/stores", response=list[StoreOut])
 @paginate(CursorPagination, ordering=("id",))
-def store_list(
-    request: HttpRequest,
-    q: str = "",
-    brand_id: int | None = None,
-    branch_id: int | None = None,
-    city_code: str = "",
-    status: str = "",
-):
-    return selectors.store_list(
-        scope=scope_of(request),
-        q=q,
-        brand_id=brand_id,
-        branch_id=branch_id,
-        city_code=city_code,
-        status=status,
-    )
+def store_list(request: HttpRequest, filters: Query[StoreFilters]):
+    return selectors.store_list(scope=scope_of(request), **filters.dict())
 
 
 @router.get("/stores/{store_id}", response=StoreOut)
@@ -198,22 +198,8 @@ def store_update(request: HttpRequest, store_id: int, payload: StoreIn):
 
 @router.get("/staff", response=list[StaffOut])
 @paginate(CursorPagination, ordering=("id",))
-def staff_list(
-    request: HttpRequest,
-    q: str = "",
-    store_id: int | None = None,
-    branch_id: int | None = None,
-    role: str = "",
-    status: str = "",
-):
-    return selectors.staff_list(
-        scope=scope_of(request),
-        q=q,
-        store_id=store_id,
-        branch_id=branch_id,
-        role=role,
-        status=status,
-    )
+def staff_list(request: HttpRequest, filters: Query[StaffFilters]):
+    return selectors.staff_list(scope=scope_of(request), **filters.dict())
 
 
 @router.get("/staff/{staff_id}", response=StaffOut)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from siyu.core.pages import page_of, query_without, render_list
+from siyu.core.pages import int_param, page_of, query_without, render_list
 from siyu.org import imports, regions, selectors, services
 from siyu.org.models import Role, StaffStatus, StoreStatus
 from siyu.org.scope import Capability
@@ -19,16 +19,12 @@ def console(request: HttpRequest) -> HttpResponse:
     return render(request, "org/console.html", {"tree": selectors.org_tree(scope=request.scope)})
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @scope_required
 def store_list(request: HttpRequest) -> HttpResponse:
     filters = {
         "q": request.GET.get("q", "").strip(),
-        "brand_id": _int(request.GET.get("brand")),
-        "branch_id": _int(request.GET.get("branch")),
+        "brand_id": int_param(request.GET.get("brand")),
+        "branch_id": int_param(request.GET.get("branch")),
         "status": request.GET.get("status", ""),
     }
     stores = selectors.store_list(scope=request.scope, **filters)
@@ -68,8 +64,8 @@ def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
 def staff_list(request: HttpRequest) -> HttpResponse:
     filters = {
         "q": request.GET.get("q", "").strip(),
-        "store_id": _int(request.GET.get("store")),
-        "branch_id": _int(request.GET.get("branch")),
+        "store_id": int_param(request.GET.get("store")),
+        "branch_id": int_param(request.GET.get("branch")),
         "role": request.GET.get("role", ""),
         "status": request.GET.get("status", ""),
     }

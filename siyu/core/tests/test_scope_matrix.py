@@ -35,6 +35,15 @@ class Resource:
 
 
 ALL_STORES = {"s1", "s2", "s3", "x1"}
+CUSTOMERS_VISIBLE = {
+    "ada": {"c1", "c2", "c3", "c4", "x1"},
+    "hana": {"c1", "c2", "c3", "c4"},
+    "bo": {"c1", "c2", "c3"},
+    "sam": {"c1", "c2"},
+    "gia": {"c1"},
+    "gus": {"c3"},
+    "token_s1": {"c1", "c2"},
+}
 RESOURCES = [
     Resource(
         "stores",
@@ -75,15 +84,7 @@ RESOURCES = [
     Resource(
         "customers",
         lambda w: w.customers,
-        {
-            "ada": {"c1", "c2", "c3", "c4", "x1"},
-            "hana": {"c1", "c2", "c3", "c4"},
-            "bo": {"c1", "c2", "c3"},
-            "sam": {"c1", "c2"},
-            "gia": {"c1"},
-            "gus": {"c3"},
-            "token_s1": {"c1", "c2"},
-        },
+        CUSTOMERS_VISIBLE,
         api_list="/api/v1/customers",
         api_detail="/api/v1/customers/{pk}",
         page_list="/console/customers/",
@@ -93,14 +94,7 @@ RESOURCES = [
     Resource(
         "workbench customers",
         lambda w: w.customers,
-        {
-            "ada": {"c1", "c2", "c3", "c4", "x1"},
-            "hana": {"c1", "c2", "c3", "c4"},
-            "bo": {"c1", "c2", "c3"},
-            "sam": {"c1", "c2"},
-            "gia": {"c1"},
-            "gus": {"c3"},
-        },
+        {p: keys for p, keys in CUSTOMERS_VISIBLE.items() if p != "token_s1"},  # pages: people only
         page_list="/m/",
         page_detail="/m/customers/{pk}/",
         page_link="/m/customers/{pk}/",
