@@ -13,6 +13,7 @@ from siyu.members.models import (
     CustomerStatus,
     Identity,
     IdentityKind,
+    Membership,
     PhoneReveal,
 )
 from siyu.org.scope import Scope, access, scoped
@@ -53,10 +54,14 @@ def customer_list(
             phone_key = pii.lookup_hash(pii.normalize_phone(q))
         except pii.InvalidPhone:
             phone_key = None
+        # Exact lookups resolve to ids first through their unique index: left as joins, the
+        # planner walks every customer in scope probing for the match (278 ms at 1,000,000).
         if phone_key:
-            qs = qs.filter(identities__kind=IdentityKind.PHONE, identities__key=phone_key)
+            found = Identity.objects.filter(kind=IdentityKind.PHONE, platform="", key=phone_key)
+            qs = qs.filter(pk__in=list(found.values_list("customer_id", flat=True)))
         elif q.upper().startswith("M") and q[1:].isalnum() and len(q) == 13:
-            qs = qs.filter(membership__member_no=q.upper())
+            found_members = Membership.objects.filter(member_no=q.upper())
+            qs = qs.filter(pk__in=list(found_members.values_list("customer_id", flat=True)))
         else:
             qs = qs.filter(name__startswith=q)
     return _with_phone_masked(
