@@ -23,7 +23,9 @@ from siyu.members import pii
 from siyu.members.models import Consent, Customer, Identity, Membership
 from siyu.org.names import person_name
 
-# Mobile prefixes of the three carriers; number i maps to a unique (prefix, suffix) pair.
+# Mobile prefixes of the three carriers. Index i is scattered over the whole space of
+# (prefix, 8-digit suffix) pairs by an affine bijection, so numbers are unique per index
+# and neighbours share neither prefix nor last digits, as real customers' numbers don't.
 MOBILE_PREFIXES = (
     "138",
     "139",
@@ -52,15 +54,15 @@ MOBILE_PREFIXES = (
     "177",
     "199",
 )
-SUFFIX_SPACE = 10**8
-SUFFIX_STEP = 48_271_403  # coprime with 10**8, so the suffixes of one prefix never repeat
+PHONE_SPACE = len(MOBILE_PREFIXES) * 10**8
+PHONE_STEP = 2_654_435_761  # coprime with PHONE_SPACE, so the mapping never repeats
 
 
 def demo_phone(index: int, seed: int) -> str:
-    """The `index`-th generated mobile number in E.164: unique per index, scattered like real ones."""
-    prefix = MOBILE_PREFIXES[index % len(MOBILE_PREFIXES)]
-    suffix = (SUFFIX_STEP * (index // len(MOBILE_PREFIXES)) + seed * 7919) % SUFFIX_SPACE
-    return f"+86{prefix}{suffix:08d}"
+    """The `index`-th generated mobile number in E.164, unique per index for a seed."""
+    scattered = (PHONE_STEP * index + seed * 7_919) % PHONE_SPACE
+    prefix, suffix = divmod(scattered, 10**8)
+    return f"+86{MOBILE_PREFIXES[prefix]}{suffix:08d}"
 
 
 CHANNELS = (("wecom", 45), ("pos", 35), ("mall", 15), ("campaign", 5))
@@ -141,7 +143,7 @@ def generate(ctx: Context) -> None:
                     (
                         membership_id,
                         cid,
-                        f"M{ctx.seed % 16:X}{index:011X}",
+                        f"M{ctx.seed % 9 + 1}{index:011d}",
                         brand_id,
                         store_id,
                         channel,

@@ -217,10 +217,16 @@ def test_search_by_full_phone_or_member_no_stays_in_scope(world: World, client: 
     c1, c4 = world.customers["c1"], world.customers["c4"]
     world.login(client, "bo")
     for q in ("13800138001", "+86 138-0013-8001"):
-        assert [c["id"] for c in client.get("/api/v1/customers", {"q": q}).json()["results"]] == [c1.pk]
+        assert [c["id"] for c in client.get("/api/v1/customers", {"q": q}).json()["results"]] == [
+            c1.pk
+        ]
     member_no = c1.membership.member_no
-    assert [c["id"] for c in client.get("/api/v1/customers", {"q": member_no}).json()["results"]] == [c1.pk]
+    assert [
+        c["id"] for c in client.get("/api/v1/customers", {"q": member_no}).json()["results"]
+    ] == [c1.pk]
     # c4 is in branch South: Bo finds nothing even with its exact phone
     assert client.get("/api/v1/customers", {"q": "18600186004"}).json()["results"] == []
     world.login(client, "hana")
-    assert [c["id"] for c in client.get("/api/v1/customers", {"q": "18600186004"}).json()["results"]] == [c4.pk]
+    assert [
+        c["id"] for c in client.get("/api/v1/customers", {"q": "18600186004"}).json()["results"]
+    ] == [c4.pk]

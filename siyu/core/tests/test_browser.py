@@ -68,7 +68,8 @@ def demo(live_server) -> str:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    # An English browser: the UI must still open in Chinese until the person switches.
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
     context.close()

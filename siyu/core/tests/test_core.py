@@ -51,6 +51,19 @@ def test_chinese_by_default_english_on_request(world: World, client: Client) -> 
     assert "<h1>Customers</h1>" in html and "<h1>顾客</h1>" not in html
 
 
+def test_browser_language_does_not_override_chinese(world: World, client: Client) -> None:
+    world.login(client, "hana")
+    html = client.get("/console/customers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "<h1>顾客</h1>" in html
+    api = client.get("/api/v1/customers/999999", HTTP_ACCEPT_LANGUAGE="en-US")
+    assert api.json()["message"] == "未找到。"
+
+
+def test_store_list_names_cities(world: World, client: Client) -> None:
+    world.login(client, "hana")
+    assert "沈阳市" in client.get("/console/stores/").content.decode()
+
+
 def test_scheduler_claims_each_due_job_once(db, monkeypatch) -> None:
     ran = []
     monkeypatch.setattr(
