@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "siyu.core",
     "siyu.org",
     "siyu.members",
+    "siyu.wecom",
 ]
 
 MIDDLEWARE = [
