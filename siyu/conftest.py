@@ -141,3 +141,27 @@ def world(db: Any) -> World:
 @pytest.fixture
 def user_model() -> Any:
     return get_user_model()
+
+
+@pytest.fixture
+def fake_wecom(settings: Any) -> Any:
+    """The fake WeCom on a free local port (real HTTP), with siyu's client pointed at it."""
+    import threading
+
+    from siyu.wecom.crypto import CallbackCrypto
+    from siyu.wecom.fake import FakeCorp, serve
+
+    corp = FakeCorp(
+        corp_id=settings.WECOM_CORP_ID,
+        secret=settings.WECOM_SECRET,
+        crypto=CallbackCrypto(settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID),
+    )
+    server = serve(corp, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WECOM_API_BASE = f"http://127.0.0.1:{server.server_port}/cgi-bin/"
+    settings.WECOM_OAUTH_URL = f"http://127.0.0.1:{server.server_port}/connect/oauth2/authorize"
+    corp.base_url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
+    yield corp
+    server.shutdown()
+    server.server_close()

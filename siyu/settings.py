@@ -167,3 +167,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# WeCom (企业微信). The defaults are the local fake (`siyu fake-wecom`, started by `siyu run`);
+# production sets the corp's real values, and WECOM_API_BASE to https://qyapi.weixin.qq.com/cgi-bin/.
+WECOM_CORP_ID = os.environ.get("WECOM_CORP_ID", "wwsiyudemo00000001")
+WECOM_SECRET = os.environ.get("WECOM_SECRET", "siyu-demo-contact-secret")
+WECOM_TOKEN = os.environ.get("WECOM_TOKEN", "siyuDemoToken2026")
+WECOM_AES_KEY = os.environ.get("WECOM_AES_KEY", "c2l5dS1kZW1vLWZha2Utd2Vjb20tYWVzLWtleS0zMmI")
+WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "1000002")
+WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "http://127.0.0.1:8100/cgi-bin/")
+WECOM_OAUTH_URL = os.environ.get(
+    "WECOM_OAUTH_URL", "http://127.0.0.1:8100/connect/oauth2/authorize"
+)
