@@ -165,3 +165,9 @@ def fake_wecom(settings: Any) -> Any:
     yield corp
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any) -> None:
+    """Run enqueued tasks at once, through the real Django Tasks API (ImmediateBackend)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from siyu.api.urls import api
 from siyu.core import views as core_views
+from siyu.wecom import views as wecom_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path("wecom/callback", wecom_views.callback, name="wecom_callback"),
     path("console/", include("siyu.org.urls")),
     path("console/", include("siyu.members.urls")),
     path("m/", include("siyu.members.workbench_urls")),

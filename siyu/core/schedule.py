@@ -22,6 +22,12 @@ PERIODIC: list[tuple[str, dt.timedelta, Callable[[], object]]] = [
 ]
 
 
+def every(name: str, interval: dt.timedelta, enqueue: Callable[[], object]) -> None:
+    """Register a periodic job (apps call this from their AppConfig.ready)."""
+    if all(existing != name for existing, _i, _e in PERIODIC):
+        PERIODIC.append((name, interval, enqueue))
+
+
 def tick(now: dt.datetime | None = None) -> list[str]:
     """Enqueue every job that is due; returns the names enqueued by this call."""
     now = now or timezone.now()

@@ -1,0 +1,123 @@
+"""The callback endpoint: verification, refusal of forged callbacks, exactly-once processing."""
+
+import datetime as dt
+import urllib.parse
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from siyu.wecom import events
+from siyu.wecom.crypto import CallbackCrypto, signature
+from siyu.wecom.models import CallbackEvent, CallbackStatus
+
+ADD = (
+    "<xml><ToUserName><![CDATA[{corp}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
+    "<CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+    "<Event><![CDATA[{event}]]></Event><ChangeType><![CDATA[{change}]]></ChangeType>"
+    "<UserID><![CDATA[g1]]></UserID><ExternalUserID><![CDATA[wmX]]></ExternalUserID></xml>"
+)
+
+
+def _crypto(corp: str | None = None) -> CallbackCrypto:
+    return CallbackCrypto(
+        settings.WECOM_TOKEN, settings.WECOM_AES_KEY, corp or settings.WECOM_CORP_ID
+    )
+
+
+def _post(
+    client: Client, plaintext: str, crypto: CallbackCrypto | None = None, *, tamper: bool = False
+):
+    body, signature = (crypto or _crypto()).encrypt_message(plaintext, "123", "1700000000")
+    if tamper:
+        signature = "0" * 40
+    query = urllib.parse.urlencode(
+        {"msg_signature": signature, "timestamp": "1700000000", "nonce": "123"}
+    )
+    return client.post(f"/wecom/callback?{query}", body, content_type="text/xml")
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    seen = []
+    monkeypatch.setitem(
+        events._handlers, ("test_event", "ping"), lambda fields: seen.append(fields)
+    )
+    return seen
+
+
+def test_url_verification_keeps_plus_signs(db, client) -> None:
+    crypto = _crypto()
+    # Find an echostr whose base64 holds a "+", the character naive query parsing turns into a space.
+    for i in range(200):
+        echostr = crypto.encrypt(f"echo-{i}")
+        if "+" in echostr:
+            break
+    assert "+" in echostr
+    sig = signature(settings.WECOM_TOKEN, "1", "n", echostr)
+    query = (
+        f"msg_signature={sig}&timestamp=1&nonce=n&echostr={urllib.parse.quote(echostr, safe='')}"
+    )
+    response = client.get(f"/wecom/callback?{query}")
+    assert response.status_code == 200
+    assert response.content.decode() == f"echo-{i}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_event_is_stored_and_processed_once_even_when_resent(immediate_tasks, recorded) -> None:
+    client = Client()
+    plaintext = ADD.format(corp=settings.WECOM_CORP_ID, event="test_event", change="ping")
+    for _ in range(3):  # WeCom resends when the answer is slow
+        response = _post(client, plaintext)
+        assert response.status_code == 200 and response.content == b"success"
+    assert CallbackEvent.objects.count() == 1
+    assert CallbackEvent.objects.get().status == CallbackStatus.DONE
+    assert len(recorded) == 1 and recorded[0]["UserID"] == "g1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forged_and_foreign_callbacks_store_nothing(immediate_tasks, recorded, caplog) -> None:
+    client = Client()
+    plaintext = ADD.format(corp=settings.WECOM_CORP_ID, event="test_event", change="ping")
+    assert _post(client, plaintext, tamper=True).status_code == 403
+    assert _post(client, plaintext, _crypto("wwSOMEONEELSE")).status_code == 403
+    assert (
+        client.post(
+            "/wecom/callback?msg_signature=x&timestamp=1&nonce=n", "<xml>", content_type="text/xml"
+        ).status_code
+        == 403
+    )
+    assert CallbackEvent.objects.count() == 0 and recorded == []
+    assert "-40001" in caplog.text and "-40005" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unknown_events_are_kept_and_ignored(immediate_tasks) -> None:
+    _post(
+        Client(),
+        ADD.format(corp=settings.WECOM_CORP_ID, event="change_external_chat", change="dismiss"),
+    )
+    event = CallbackEvent.objects.get()
+    assert (event.event, event.status) == ("change_external_chat", CallbackStatus.IGNORED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_handler_is_retried_with_backoff(immediate_tasks, monkeypatch) -> None:
+    calls = []
+
+    def flaky(fields):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(events._handlers, ("test_event", "ping"), flaky)
+    _post(Client(), ADD.format(corp=settings.WECOM_CORP_ID, event="test_event", change="ping"))
+    event = CallbackEvent.objects.get()
+    assert (event.status, event.attempts) == (CallbackStatus.FAILED, 1)
+    assert "database hiccup" in event.last_error
+    assert events.callbacks_retry_due(timezone.now()) == 0  # still backing off
+    assert events.callbacks_retry_due(timezone.now() + dt.timedelta(seconds=31)) == 1
+    event.refresh_from_db()
+    assert (event.status, event.attempts, len(calls)) == (CallbackStatus.DONE, 2, 2)
+    assert events.callbacks_retry_due(timezone.now() + dt.timedelta(days=1)) == 0

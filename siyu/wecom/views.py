@@ -1,0 +1,54 @@
+"""The callback endpoint WeCom calls: URL verification (GET) and encrypted events (POST)."""
+
+import logging
+import urllib.parse
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from siyu.wecom.crypto import CallbackCrypto, WeComCryptoError
+from siyu.wecom.events import callback_receive
+
+logger = logging.getLogger(__name__)
+
+
+def _crypto() -> CallbackCrypto:
+    return CallbackCrypto(settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID)
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    # Decode once with unquote, not QueryDict's unquote_plus: a "+" in echostr is base64, not a space.
+    pairs = (
+        part.partition("=") for part in request.META.get("QUERY_STRING", "").split("&") if part
+    )
+    return {k: urllib.parse.unquote(v) for k, _sep, v in pairs}
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def callback(request: HttpRequest) -> HttpResponse:
+    q = _query(request)
+    try:
+        if request.method == "GET":
+            echo = _crypto().verify_url(
+                q.get("msg_signature", ""),
+                q.get("timestamp", ""),
+                q.get("nonce", ""),
+                q.get("echostr", ""),
+            )
+            return HttpResponse(echo, content_type="text/plain; charset=utf-8")
+        plaintext = _crypto().decrypt_message(
+            request.body, q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", "")
+        )
+    except WeComCryptoError as exc:
+        logger.warning(
+            "WeCom callback refused (%s): %s from %s",
+            exc.code,
+            exc,
+            request.META.get("REMOTE_ADDR"),
+        )
+        return HttpResponse(status=403)
+    callback_receive(plaintext)
+    return HttpResponse("success", content_type="text/plain")
