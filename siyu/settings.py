@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "siyu.org",
     "siyu.members",
     "siyu.wecom",
+    "siyu.relations",
 ]
 
 MIDDLEWARE = [

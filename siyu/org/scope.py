@@ -194,11 +194,21 @@ class Rule:
 
 
 _rules: dict[type[models.Model], Rule] = {}
+_guide_widenings: dict[type[models.Model], list[Callable[[int], Q]]] = {}
 
 
 def register(model: type[models.Model], rule: Rule) -> None:
     """Declare how `model` is scoped. Later apps may widen a rule (e.g. friends of a guide)."""
     _rules[model] = rule
+
+
+def widen_for_guides(model: type[models.Model], extra: Callable[[int], Q]) -> None:
+    """Let a guide also see the rows `extra(staff_id)` selects (e.g. their WeCom friends).
+
+    Another app's way to extend a model's rule without rewriting it; the extra filter should
+    select by primary key (`pk__in=…`) so that it never duplicates rows.
+    """
+    _guide_widenings.setdefault(model, []).append(extra)
 
 
 def rule_for(model: type[models.Model]) -> Rule:
@@ -228,7 +238,10 @@ def scope_q(model: type[models.Model], scope: Scope) -> Q:
         return _q(rule.branch, scope.branch_id)
     if scope.level == Level.STORE or rule.staff is None:
         return _q(rule.store, scope.store_id)
-    return _q(rule.staff, scope.staff_id)
+    q = _q(rule.staff, scope.staff_id)
+    for extra in _guide_widenings.get(model, ()):
+        q |= extra(scope.staff_id) if scope.staff_id is not None else Q(pk__in=[])
+    return q
 
 
 def scoped(queryset: QuerySet[M], scope: Scope) -> QuerySet[M]:

@@ -38,6 +38,14 @@ def on_store_moved(hook: Callable[[Store], object]) -> None:
     _store_moved_hooks.append(hook)
 
 
+_staff_left_hooks: list[Callable[[Staff], object]] = []
+
+
+def on_staff_left(hook: Callable[[Staff], object]) -> None:
+    """Call `hook(staff)` when a staff member resigns (relations queues their customers' transfer)."""
+    _staff_left_hooks.append(hook)
+
+
 TOKEN_PREFIX = "siyu_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for)
 
 
@@ -277,6 +285,8 @@ def staff_resign(
         effective_on=left,
         actor=actor,
     )
+    for hook in _staff_left_hooks:
+        hook(staff)
     return staff
 
 

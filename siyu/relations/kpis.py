@@ -1,0 +1,167 @@
+"""Acquisition KPIs exactly as product.md defines them, always inside the caller's scope.
+
+- Friends added: friendships whose `added_at` falls in the period (a re-add counts again),
+  credited to the guide whose code brought them, per day / guide / store / branch.
+- Friend validity: of friends added in the period, the share that are neither duplicates
+  (already a friend of another store of the brand) nor deleted/blocked by the customer
+  within 30 days of the add; the duplicate rate and the block rate beside it.
+- Transacting-customer friend conversion: of distinct customers with a POS order at a
+  store in the period, the share who are, or became by the end of the period, WeCom
+  friends of that store's staff or account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
+
+from siyu.org.scope import Scope, scoped
+from siyu.relations.models import AcquisitionTarget, Friendship, FriendshipStatus
+
+BLOCK_WINDOW = dt.timedelta(days=30)
+GROUPS = {"day": "day", "guide": "credited_staff", "store": "store", "branch": "store__branch"}
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, day after end 00:00) in the group's time zone."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return (
+        dt.datetime.combine(start, dt.time(), zone),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone),
+    )
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """part / whole as a fraction with 4 decimals (None when there is nothing to divide)."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class AcquisitionRow:
+    key: object  # a date, or the id of the guide / store / branch
+    label: str
+    added: int
+    duplicates: int
+    blocked: int
+    valid: int
+    target: int | None = None
+
+    @property
+    def validity(self) -> Decimal | None:
+        return rate(self.valid, self.added)
+
+    @property
+    def duplicate_rate(self) -> Decimal | None:
+        return rate(self.duplicates, self.added)
+
+    @property
+    def block_rate(self) -> Decimal | None:
+        return rate(self.blocked, self.added)
+
+    @property
+    def target_reached(self) -> Decimal | None:
+        return rate(self.valid, self.target) if self.target else None
+
+
+def acquisition(
+    *, scope: Scope, start: dt.date, end: dt.date, by: str = "day"
+) -> list[AcquisitionRow]:
+    """Friends added in [start, end], with validity, grouped `by` day, guide, store or branch."""
+    if by not in GROUPS:
+        raise ValueError(by)
+    since, until = period_bounds(start, end)
+    blocked = Q(
+        status=FriendshipStatus.DELETED_BY_CUSTOMER, ended_at__lte=F("added_at") + BLOCK_WINDOW
+    )
+    qs = scoped(Friendship.objects.filter(added_at__gte=since, added_at__lt=until), scope)
+    if by == "day":
+        qs = qs.annotate(day=TruncDate("added_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
+    label_field = {
+        "day": None,
+        "guide": "credited_staff__name",
+        "store": "store__name",
+        "branch": "store__branch__name",
+    }[by]
+    values = [GROUPS[by]] + ([label_field] if label_field else [])
+    rows = (
+        qs.values(*values)
+        .annotate(
+            added=Count("id"),
+            duplicates=Count("id", filter=Q(is_duplicate=True)),
+            blocked=Count("id", filter=blocked),
+            valid=Count("id", filter=Q(is_duplicate=False) & ~blocked),
+        )
+        .order_by(GROUPS[by])
+    )
+    result = [
+        AcquisitionRow(
+            key=r[GROUPS[by]],
+            label=str(r[label_field] if label_field else r[GROUPS[by]]),
+            added=r["added"],
+            duplicates=r["duplicates"],
+            blocked=r["blocked"],
+            valid=r["valid"],
+        )
+        for r in rows
+    ]
+    if by in ("guide", "store", "branch"):
+        _attach_targets(result, by, start, end)
+    return result
+
+
+def _attach_targets(rows: list[AcquisitionRow], by: str, start: dt.date, end: dt.date) -> None:
+    field = {"guide": "staff", "store": "store", "branch": "branch"}[by]
+    keys = [r.key for r in rows if r.key is not None]
+    targets: dict[object, int] = {}
+    for t in AcquisitionTarget.objects.filter(
+        **{f"{field}_id__in": keys}, starts_on__lte=end, ends_on__gte=start
+    ):
+        overlap = (min(t.ends_on, end) - max(t.starts_on, start)).days + 1
+        key = getattr(t, f"{field}_id")
+        targets[key] = targets.get(key, 0) + overlap * t.friends_per_day
+    for row in rows:
+        row.target = targets.get(row.key)
+
+
+def totals(rows: Iterable[AcquisitionRow]) -> AcquisitionRow:
+    rows = list(rows)
+    return AcquisitionRow(
+        key=None,
+        label="",
+        added=sum(r.added for r in rows),
+        duplicates=sum(r.duplicates for r in rows),
+        blocked=sum(r.blocked for r in rows),
+        valid=sum(r.valid for r in rows),
+    )
+
+
+def transacting_friend_conversion(
+    *, order_customers: Iterable[tuple[int, int]], end: dt.date
+) -> tuple[int, int, Decimal | None]:
+    """(friends, transacting customers, rate) for distinct (store_id, customer_id) POS buyers.
+
+    A buyer counts as a friend when a friendship with that store's staff or account was
+    added by the end of the period and had not ended before it. The commerce app supplies
+    the pairs from POS orders; the rule lives here.
+    """
+    _since, until = period_bounds(end, end)
+    pairs = set(order_customers)
+    if not pairs:
+        return 0, 0, None
+    customers = {c for _s, c in pairs}
+    friends = set(
+        Friendship.objects.filter(customer_id__in=customers, added_at__lt=until)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=until))
+        .values_list("store_id", "customer_id")
+    )
+    hits = len(pairs & friends)
+    return hits, len(pairs), rate(hits, len(pairs))
