@@ -405,7 +405,9 @@ def transfer_poll() -> int:
 def transfer_settle(*, handover_userid: str, external_userid: str, status: str) -> int:
     """Apply a transfer's outcome; on success the customer moves to the takeover. Idempotent."""
     transfer = (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(
+            of=("self",)
+        )  # not the nullable joined rows (PostgreSQL)
         .select_related("friendship", "takeover_staff")
         .filter(
             handover_userid=handover_userid,
