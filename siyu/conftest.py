@@ -171,3 +171,56 @@ def fake_wecom(settings: Any) -> Any:
 def immediate_tasks(settings: Any) -> None:
     """Run enqueued tasks at once, through the real Django Tasks API (ImmediateBackend)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def related_world(world: World, fake_wecom: Any) -> World:
+    """The world plus WeCom relationships, made through the real services against the fake:
+
+    channel codes — a badge per guide, the S1 store code; friendships — f1 Gia↔c1, f2 Gia↔c2,
+    f3 S1 account↔c1, f4 Gus↔c3, f5 Otto↔c4, f6 Xena↔x1; a transfer of Gia's friends to
+    the S1 account, queued (t1, t2).
+    """
+    from siyu.relations import services as relation_services
+
+    for store in world.stores.values():
+        store.wecom_userid = f"store_{store.code.lower()}"
+        store.save()
+    fake_wecom.members.update(
+        {s.wecom_userid: {"name": s.name, "status": 1} for s in world.staff.values()}
+    )
+    fake_wecom.members.update(
+        {s.wecom_userid: {"name": s.name, "status": 1} for s in world.stores.values()}
+    )
+    root = Scope(level=Level.GROUP, group_id=world.group.pk, capabilities=frozenset(Capability))
+    world.codes = {}  # type: ignore[attr-defined]
+    for guide in ("gia", "gus", "otto", "xena"):
+        staff = world.staff[guide]
+        world.codes[guide] = relation_services.channel_code_create(  # type: ignore[attr-defined]
+            scope=root, kind="badge", store=staff.store, staff=staff
+        )
+    world.codes["s1"] = relation_services.channel_code_create(  # type: ignore[attr-defined]
+        scope=root, kind="store", store=world.stores["s1"]
+    )
+    pairs = {
+        "f1": ("gia", "c1"),
+        "f2": ("gia", "c2"),
+        "f3": ("s1", "c1"),
+        "f4": ("gus", "c3"),
+        "f5": ("otto", "c4"),
+        "f6": ("xena", "x1"),
+    }
+    world.friendships = {}  # type: ignore[attr-defined]
+    for key, (member, customer) in pairs.items():
+        code = world.codes[member]  # type: ignore[attr-defined]
+        external = fake_wecom.add_friend(
+            userid=code.wecom_userid,
+            state=code.state,
+            contact={"external_userid": f"wm_{customer}", "unionid": f"union-{customer}"},
+        )
+        world.friendships[key] = relation_services.friendship_add(  # type: ignore[attr-defined]
+            userid=code.wecom_userid, external_userid=external, state=code.state
+        )
+    queued = relation_services.transfer_request(handover=world.staff["gia"])
+    world.transfers = {f"t{i}": t for i, t in enumerate(queued, start=1)}  # type: ignore[attr-defined]
+    return world

@@ -18,6 +18,7 @@ urlpatterns = [
     path("wecom/callback", wecom_views.callback, name="wecom_callback"),
     path("console/", include("siyu.org.urls")),
     path("console/", include("siyu.members.urls")),
+    path("console/", include("siyu.relations.urls")),
     path("m/", include("siyu.members.workbench_urls")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

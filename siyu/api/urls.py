@@ -6,6 +6,7 @@ from siyu.api import errors
 from siyu.api.auth import auth
 from siyu.members.api import router as members_router
 from siyu.org.api import router as org_router
+from siyu.relations.api import router as relations_router
 
 api = NinjaAPI(
     title="siyu API",
@@ -18,3 +19,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/v1/", org_router)
 api.add_router("/v1/", members_router)
+api.add_router("/v1/", relations_router)

@@ -49,6 +49,8 @@ class Capability(enum.StrEnum):
     MERGE_CUSTOMERS = "merge_customers"
     MANAGE_TOKENS = "manage_tokens"
     EDIT_CUSTOMERS = "edit_customers"
+    MANAGE_RELATIONS = "manage_relations"  # channel codes, hand-over of a leaving guide's customers
+    MANAGE_WECOM = "manage_wecom"  # see and retry failed WeCom callbacks
 
 
 ROLE_LEVEL = {
@@ -69,10 +71,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.REVEAL_PHONE,
             Capability.MERGE_CUSTOMERS,
             Capability.EDIT_CUSTOMERS,
+            Capability.MANAGE_RELATIONS,
         }
     ),
-    Role.BRANCH_MANAGER: frozenset({Capability.EDIT_CUSTOMERS}),
-    Role.STORE_MANAGER: frozenset({Capability.REVEAL_PHONE, Capability.EDIT_CUSTOMERS}),
+    Role.BRANCH_MANAGER: frozenset({Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS}),
+    Role.STORE_MANAGER: frozenset(
+        {Capability.REVEAL_PHONE, Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS}
+    ),
     Role.GUIDE: frozenset({Capability.EDIT_CUSTOMERS}),
 }
 TOKEN_CAPABILITIES = frozenset({Capability.EDIT_CUSTOMERS})

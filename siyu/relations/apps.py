@@ -7,4 +7,12 @@ class RelationsConfig(AppConfig):
     verbose_name = "导购关系"
 
     def ready(self) -> None:
-        from siyu.relations import handlers, scope_rules  # noqa: F401  (callback handlers, scope rules)
+        import datetime as dt
+
+        from siyu.core.schedule import every
+        from siyu.relations import handlers, scope_rules, tasks  # noqa: F401  (callback handlers, scope rules)
+
+        every("relations.poll_transfers", dt.timedelta(minutes=10), tasks.poll_transfers.enqueue)
+        every(
+            "relations.send_due_transfers", dt.timedelta(hours=1), tasks.send_due_transfers.enqueue
+        )

@@ -40,7 +40,7 @@ CUSTOMERS_VISIBLE = {
     "hana": {"c1", "c2", "c3", "c4"},
     "bo": {"c1", "c2", "c3"},
     "sam": {"c1", "c2"},
-    "gia": {"c1"},
+    "gia": {"c1", "c2"},  # c2 only because she is c2's WeCom friend (relations widens the rule)
     "gus": {"c3"},
     "token_s1": {"c1", "c2"},
 }
@@ -100,6 +100,55 @@ RESOURCES = [
         page_link="/m/customers/{pk}/",
     ),
     Resource(
+        "channel codes",
+        lambda w: w.codes,
+        {
+            "ada": {"gia", "gus", "otto", "xena", "s1"},
+            "hana": {"gia", "gus", "otto", "s1"},
+            "bo": {"gia", "gus", "s1"},
+            "sam": {"gia", "s1"},
+            "gia": {"gia"},
+            "gus": {"gus"},
+            "token_s1": {"gia", "s1"},
+        },
+        api_list="/api/v1/channel-codes",
+        api_detail="/api/v1/channel-codes/{pk}",
+        page_list="/console/channel-codes/",
+        page_detail="/console/channel-codes/{pk}/badge/",
+        page_link="/console/channel-codes/{pk}/badge/",
+    ),
+    Resource(
+        "friendships",
+        lambda w: w.friendships,
+        {
+            "ada": {"f1", "f2", "f3", "f4", "f5", "f6"},
+            "hana": {"f1", "f2", "f3", "f4", "f5"},
+            "bo": {"f1", "f2", "f3", "f4"},
+            "sam": {"f1", "f2", "f3"},
+            "gia": {"f1", "f2"},
+            "gus": {"f4"},
+            "token_s1": {"f1", "f2", "f3"},
+        },
+        api_list="/api/v1/friendships",
+        api_detail="/api/v1/friendships/{pk}",
+    ),
+    Resource(
+        "transfers",
+        lambda w: w.transfers,
+        {
+            "ada": {"t1", "t2"},
+            "hana": {"t1", "t2"},
+            "bo": {"t1", "t2"},
+            "sam": {"t1", "t2"},
+            "gia": set(),  # a guide hands nothing over: the transfers page shows them none
+            "gus": set(),
+            "token_s1": {"t1", "t2"},
+        },
+        api_list="/api/v1/transfers",
+        page_list="/console/transfers/",
+        page_link='data-transfer="{pk}"',
+    ),
+    Resource(
         "brands",
         lambda w: w.brands,
         {
@@ -157,13 +206,14 @@ CASES = [(r, p) for r in RESOURCES for p in PERSONAS if p in r.visible]
 
 
 @pytest.mark.parametrize(("resource", "persona"), CASES, ids=[f"{r.name}-{p}" for r, p in CASES])
-def test_scope_matrix(world: World, resource: Resource, persona: str) -> None:
+def test_scope_matrix(related_world: World, resource: Resource, persona: str) -> None:
+    world = related_world
     # Given the persona and the whole universe of this resource
     client, headers = _client(world, persona)
     universe = resource.objects(world)
     expected = {universe[k].pk for k in resource.visible[persona]}
     outside = {obj.pk for obj in universe.values()} - expected
-    assert expected, "every persona must see something, or the test proves nothing"
+    assert expected or outside, "something must be checked, or the test proves nothing"
 
     is_token = persona.startswith("token")
     if resource.api_list:

@@ -7,7 +7,6 @@ customers go to Gwen, one refuses and stays visible as refused.
 
 import datetime as dt
 import json
-import urllib.request
 
 import pytest
 from django.utils import timezone
@@ -18,6 +17,7 @@ from siyu.org import services as org_services
 from siyu.org.scope import scope_for_user
 from siyu.relations import kpis, services
 from siyu.relations.models import Friendship, FriendshipStatus, Transfer, TransferStatus
+from siyu.wecom import http
 from siyu.wecom.models import CallbackEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,14 +25,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def fake(corp, action: str, **body) -> dict:
     """Script the fake WeCom through its HTTP control API, as a test harness outside siyu would."""
-    request = urllib.request.Request(
+    _status, raw = http.request(
         f"{corp.base_url}/fake/{action}",
         data=json.dumps(body).encode(),
         method="POST",
-        headers={"Content-Type": "application/json"},
+        content_type="application/json",
+        timeout=60,
     )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (local test server)
-        answer = json.loads(response.read())
+    answer = json.loads(raw)
     assert answer["errcode"] == 0, answer
     return answer
 
