@@ -95,9 +95,10 @@ def run(ctx: Context) -> None:
     """Every app's generator step, in dependency order, each batch in its own transaction."""
     from siyu.members import generate as members_generate
     from siyu.org import generate as org_generate
+    from siyu.relations import generate as relations_generate
 
     started = time.perf_counter()
-    for step in (org_generate.generate, members_generate.generate):
+    for step in (org_generate.generate, members_generate.generate, relations_generate.generate):
         step(ctx)
     ctx.made["seconds"] = time.perf_counter() - started
 

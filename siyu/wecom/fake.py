@@ -475,6 +475,34 @@ def control(corp: FakeCorp, action: str, body: Json) -> Json:
                 callbacks=len(corp.sent),
                 callback_status=[r["status"] for r in corp.sent[-20:]],
             )
+        if action == "load":
+            # Bulk state for a demo that starts with friends already made (no callbacks sent).
+            for contact in body.get("contacts", []):
+                corp.contacts[contact["external_userid"]] = {
+                    "type": 1,
+                    "gender": 0,
+                    "unionid": "",
+                    "avatar": "",
+                    **contact,
+                }
+            for f in body.get("follows", []):
+                corp.follows[(f["userid"], f["external_userid"])] = {
+                    "remark": f.get("remark", ""),
+                    "description": "",
+                    "createtime": int(f.get("createtime", 0)),
+                    "tags": [],
+                    "add_way": int(f.get("add_way", 1)),
+                    "state": f.get("state", ""),
+                }
+            for way in body.get("contact_ways", []):
+                corp.contact_ways[way["config_id"]] = {
+                    "type": 1,
+                    "scene": 2,
+                    "remark": "",
+                    "qr_code": "",
+                    **way,
+                }
+            return ok(contacts=len(corp.contacts), follows=len(corp.follows))
         if action == "fail":
             corp.faults.append(
                 {

@@ -1,8 +1,9 @@
 """`siyu run`: everything the demo needs, in one command.
 
 Migrates, builds the demo group when the database is empty, then starts the web server
-(waitress), the background worker (django-tasks-db's db_worker) and the scheduler, and
-prints where to log in as each role. Ctrl-C stops all three.
+(waitress), the background worker (django-tasks-db's db_worker), the scheduler and — when
+WECOM_API_BASE points at this machine — the fake WeCom loaded with the demo's friendships,
+and prints where to log in as each role. Ctrl-C stops them all.
 """
 
 import os
@@ -10,7 +11,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -57,7 +60,24 @@ class Command(BaseCommand):
             ["-m", "siyu", "db_worker"],
             ["-m", "siyu", "scheduler"],
         ]
+        wecom = urllib.parse.urlsplit(settings.WECOM_API_BASE)
+        fake_wecom = wecom.hostname in ("127.0.0.1", "localhost")
+        if fake_wecom:  # the local fake stands in for WeCom, so the demo works offline
+            commands.append(
+                [
+                    "-m",
+                    "siyu",
+                    "fake_wecom",
+                    f"--port={wecom.port or 80}",
+                    f"--callback-url=http://{host}:{port}/wecom/callback",
+                ]
+            )
         children = [subprocess.Popen([sys.executable, *args]) for args in commands]  # noqa: S603
+        if fake_wecom:
+            from siyu.relations.demo import load_fake_wecom
+
+            loaded = load_fake_wecom(f"{wecom.scheme}://{wecom.netloc}")
+            self.stderr.write(f"fake WeCom loaded: {loaded.get('follows', 0):,} friendships")
         base = f"http://{host}:{port}"
         lines = [
             f"\nsiyu is running at {base}  (API docs: {base}/api/docs, health: {base}/healthz)",
