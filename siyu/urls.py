@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from siyu.api.urls import api
 from siyu.core import views as core_views
+from siyu.wecom import login as wecom_login
 from siyu.wecom import views as wecom_views
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("wecom/callback", wecom_views.callback, name="wecom_callback"),
+    path("login/wecom/", wecom_login.wecom_login, name="wecom_login"),
+    path("login/wecom/callback/", wecom_login.wecom_login_callback, name="wecom_login_callback"),
     path("console/", include("siyu.org.urls")),
     path("console/", include("siyu.members.urls")),
     path("console/", include("siyu.relations.urls")),
