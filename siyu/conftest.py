@@ -160,6 +160,7 @@ def fake_wecom(settings: Any) -> Any:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.WECOM_API_BASE = f"http://127.0.0.1:{server.server_port}/cgi-bin/"
+    settings.WECOM_RETRY_BACKOFF = 0.01
     settings.WECOM_OAUTH_URL = f"http://127.0.0.1:{server.server_port}/connect/oauth2/authorize"
     corp.base_url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
     yield corp

@@ -177,6 +177,9 @@ WECOM_TOKEN = os.environ.get("WECOM_TOKEN", "siyuDemoToken2026")
 WECOM_AES_KEY = os.environ.get("WECOM_AES_KEY", "c2l5dS1kZW1vLWZha2Utd2Vjb20tYWVzLWtleS0zMmI")
 WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "1000002")
 WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "http://127.0.0.1:8100/cgi-bin/")
+WECOM_RETRY_BACKOFF = float(
+    os.environ.get("WECOM_RETRY_BACKOFF", "0.5")
+)  # seconds, doubled per retry
 WECOM_OAUTH_URL = os.environ.get(
     "WECOM_OAUTH_URL", "http://127.0.0.1:8100/connect/oauth2/authorize"
 )

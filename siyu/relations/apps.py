@@ -16,3 +16,8 @@ class RelationsConfig(AppConfig):
         every(
             "relations.send_due_transfers", dt.timedelta(hours=1), tasks.send_due_transfers.enqueue
         )
+        every(
+            "relations.reconcile_friendships",
+            dt.timedelta(days=1),
+            tasks.reconcile_friendships.enqueue,
+        )

@@ -48,6 +48,10 @@ class FriendshipStatus(models.TextChoices):
     DELETED_BY_STAFF = "deleted_by_staff", _("Deleted by staff")
     DELETED_BY_CUSTOMER = "deleted_by_customer", _("Deleted or blocked by customer")
     TRANSFERRED = "transferred", _("Transferred")  # handed over to another member
+    LOST = (
+        "lost",
+        _("Ended (found by reconciliation)"),
+    )  # gone from WeCom; which side ended it is unknown
 
 
 class Friendship(models.Model):
@@ -165,3 +169,26 @@ class AcquisitionTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.friends_per_day}/day {self.starts_on}–{self.ends_on}"
+
+
+class SyncKind(models.TextChoices):
+    FULL = "full", _("Full import")
+    RECONCILE = "reconcile", _("Reconciliation")
+
+
+class SyncRun(models.Model):
+    """One import or reconciliation of friendships from WeCom: where it is, and what it changed."""
+
+    kind = models.CharField(max_length=12, choices=SyncKind.choices)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Position for resuming: index of the next chunk of members and WeCom's cursor inside it.
+    position = models.JSONField(default=dict)
+    seen = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    ended = models.PositiveIntegerField(default=0)
+    changes = models.JSONField(default=list)  # the first few changes, for the report
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M}"

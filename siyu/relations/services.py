@@ -139,9 +139,17 @@ def _resolve_customer(
 
 @transaction.atomic
 def friendship_add(
-    *, userid: str, external_userid: str, state: str = "", added_at: dt.datetime | None = None
+    *,
+    userid: str,
+    external_userid: str,
+    state: str = "",
+    added_at: dt.datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Friendship | None:
-    """Record that a member and a customer became friends (from a callback or a sync); idempotent."""
+    """Record that a member and a customer became friends (from a callback or a sync); idempotent.
+
+    `detail` ({"external_contact", "follow_user"}) saves the API call when the caller has it.
+    """
     active = Friendship.objects.filter(
         wecom_userid=userid, external_userid=external_userid, status=FriendshipStatus.ACTIVE
     ).first()
@@ -165,7 +173,7 @@ def friendship_add(
             staff if staff is not None and staff.role in (Role.GUIDE, Role.STORE_MANAGER) else None
         )
     )
-    detail = WeComClient().get_external_contact(external_userid)
+    detail = detail or WeComClient().get_external_contact(external_userid)
     follow = next((f for f in detail["follow_user"] if f.get("userid") == userid), {})
     customer = _resolve_customer(
         external_userid=external_userid,

@@ -32,3 +32,13 @@ def send_due_transfers() -> int:
 @task()
 def poll_transfers() -> int:
     return services.transfer_poll()
+
+
+@task()
+def reconcile_friendships() -> int:
+    """Nightly: repair what lost callbacks missed; returns how many rows changed."""
+    from siyu.relations.models import SyncKind
+    from siyu.relations.sync import sync_run
+
+    run = sync_run(kind=SyncKind.RECONCILE)
+    return run.added + run.updated + run.ended

@@ -45,12 +45,13 @@ class WeComClient:
         secret: str | None = None,
         timeout: float = 10.0,
         retries: int = 4,
-        backoff: float = 0.5,
+        backoff: float | None = None,
     ):
         self.base = (base or settings.WECOM_API_BASE).rstrip("/") + "/"
         self.corp_id = corp_id or settings.WECOM_CORP_ID
         self.secret = secret or settings.WECOM_SECRET
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.timeout, self.retries = timeout, retries
+        self.backoff = settings.WECOM_RETRY_BACKOFF if backoff is None else backoff
 
     # -- transport -------------------------------------------------------------------------
     def _http(

@@ -125,9 +125,13 @@ class FakeCorp:
             if self.tokens[token] < time.time():
                 return err(42001, "access_token expired")
             for fault in self.faults:
-                if fault["path"] == path and fault["times"] > 0:
-                    fault["times"] -= 1
-                    return err(fault["errcode"], "injected")
+                if fault["path"] != path or fault["times"] <= 0:
+                    continue
+                if fault.get("after", 0) > 0:  # let this many calls through first
+                    fault["after"] -= 1
+                    continue
+                fault["times"] -= 1
+                return err(fault["errcode"], "injected")
             handler = API.get(path)
             if handler is None:
                 return err(48002, f"api forbidden: {path}")
