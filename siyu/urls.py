@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("wecom/callback", wecom_views.callback, name="wecom_callback"),
     path("login/wecom/", wecom_login.wecom_login, name="wecom_login"),
+    path("console/wecom/failures/", wecom_views.callback_failures, name="callback_failures"),
     path("login/wecom/callback/", wecom_login.wecom_login_callback, name="wecom_login_callback"),
     path("console/", include("siyu.org.urls")),
     path("console/", include("siyu.members.urls")),

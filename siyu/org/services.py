@@ -38,11 +38,12 @@ def on_store_moved(hook: Callable[[Store], object]) -> None:
     _store_moved_hooks.append(hook)
 
 
-_staff_left_hooks: list[Callable[[Staff], object]] = []
+_staff_left_hooks: list[Callable[[Staff, Store], object]] = []
 
 
-def on_staff_left(hook: Callable[[Staff], object]) -> None:
-    """Call `hook(staff)` when a staff member resigns (relations queues their customers' transfer)."""
+def on_staff_left(hook: Callable[[Staff, Store], object]) -> None:
+    """Call `hook(staff, store)` when a staff member resigns from or moves out of `store`
+    (relations queues their customers for a colleague or the store account)."""
     _staff_left_hooks.append(hook)
 
 
@@ -261,6 +262,9 @@ def staff_move(
     staff.role, staff.store, staff.branch, staff.brand = new_role, new_store, new_branch, new_brand
     staff.save()
     move.save()
+    if move.from_store is not None and move.from_store != new_store:
+        for hook in _staff_left_hooks:
+            hook(staff, move.from_store)
     return staff
 
 
@@ -285,8 +289,9 @@ def staff_resign(
         effective_on=left,
         actor=actor,
     )
-    for hook in _staff_left_hooks:
-        hook(staff)
+    if staff.store is not None:
+        for hook in _staff_left_hooks:
+            hook(staff, staff.store)
     return staff
 
 

@@ -290,7 +290,7 @@ def friendship_edit(
 # -- transfers ---------------------------------------------------------------------------------
 @transaction.atomic
 def transfer_request(
-    *, handover: Staff, takeover: Staff | None = None, actor: Any = None
+    *, handover: Staff, takeover: Staff | None = None, actor: Any = None, store: Store | None = None
 ) -> list[Transfer]:
     """Queue every active friend of `handover` for `takeover` (None: the store's account).
 
@@ -298,7 +298,7 @@ def transfer_request(
     Transfers still queued follow the latest choice of takeover; ones already sent to WeCom
     are left alone, so asking twice changes nothing.
     """
-    store = handover.store
+    store = store or handover.store  # the store they leave, when they moved
     if store is None:
         raise ValidationError({"handover": _("Only store staff have customers to hand over.")})
     if takeover is not None:
@@ -340,7 +340,7 @@ def transfer_request(
             requested_by=actor,
         )
         for f in Friendship.objects.filter(
-            wecom_userid=handover.wecom_userid, status=FriendshipStatus.ACTIVE
+            wecom_userid=handover.wecom_userid, status=FriendshipStatus.ACTIVE, store=store
         )
         if f.pk not in pending
     ]
@@ -478,10 +478,10 @@ def transfer_failed(*, takeover_userid: str, external_userid: str, reason: str) 
     )
 
 
-def _queue_for_store_account(staff: Staff) -> None:
-    """When a guide leaves, their friends are queued for the store account (the fallback)."""
-    if staff.wecom_userid and staff.store is not None and staff.store.wecom_userid:
-        transfer_request(handover=staff, takeover=None)
+def _queue_for_store_account(staff: Staff, store: Store) -> None:
+    """When a guide leaves a store, their friends there are queued for its account (the fallback)."""
+    if staff.wecom_userid and store.wecom_userid:
+        transfer_request(handover=staff, takeover=None, store=store)
 
 
 org_services.on_staff_left(_queue_for_store_account)

@@ -5,11 +5,15 @@ import urllib.parse
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from siyu.org.scope import Capability
+from siyu.org.web import scope_required
 from siyu.wecom.crypto import CallbackCrypto, WeComCryptoError
-from siyu.wecom.events import callback_receive
+from siyu.wecom.events import callback_receive, callback_retry
+from siyu.wecom.models import CallbackEvent, CallbackStatus
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +56,15 @@ def callback(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=403)
     callback_receive(plaintext)
     return HttpResponse("success", content_type="text/plain")
+
+
+@scope_required(capability=Capability.MANAGE_WECOM)
+def callback_failures(request: HttpRequest) -> HttpResponse:
+    """Callbacks whose processing failed, with the error; an admin can retry one now."""
+    if request.method == "POST":
+        event = CallbackEvent.objects.filter(pk=request.POST.get("event") or 0).first()
+        if event is not None:
+            callback_retry(event=event)
+        return redirect("callback_failures")
+    failed = CallbackEvent.objects.filter(status=CallbackStatus.FAILED).order_by("-id")[:200]
+    return render(request, "wecom/callback_failures.html", {"events": failed})

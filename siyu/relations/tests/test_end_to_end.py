@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from siyu.conftest import World, build_world
@@ -96,6 +97,15 @@ def test_scan_block_resend_and_transfer(wired) -> None:
         95,
         "0.0500",
     )
+
+    # The store's acquisition page shows the same numbers, and Gia's workbench her day
+    client = Client()
+    world.login(client, "sam")
+    page = client.get("/console/acquisition/?by=guide").content.decode()
+    assert 'data-testid="total-added">100<' in page and 'data-testid="total-blocked">5<' in page
+    world.login(client, "gia")
+    panel = client.get("/console/my-acquisition/").content.decode()
+    assert "100" in panel and "95" in panel
 
     # A callback WeCom resends changes nothing
     events = CallbackEvent.objects.count()
@@ -230,3 +240,24 @@ def test_transacting_conversion_formula(wired) -> None:
         status="deleted_by_customer", ended_at=timezone.now() - dt.timedelta(hours=1)
     )
     assert kpis.transacting_friend_conversion(order_customers=pairs, end=today)[0] == 1
+
+
+def test_a_guide_who_moves_hands_over_the_old_stores_friends(wired) -> None:
+    world, corp = wired
+    gia = world.staff["gia"]
+    code = services.channel_code_create(
+        scope=scope_for_user(world.staff["sam"].user),
+        kind="badge",
+        store=world.stores["s1"],
+        staff=gia,
+    )
+    fake(corp, "scan", state=code.state, count=4)
+    # Gia moves from S1 to S2 (in service): her S1 friends are queued for the S1 account
+    org_services.staff_move(
+        scope=scope_for_user(world.staff["ada"].user), staff=gia, store=world.stores["s2"]
+    )
+    queued = Transfer.objects.filter(status=TransferStatus.QUEUED)
+    assert queued.count() == 4
+    assert {(t.kind, t.takeover_userid, t.store_id) for t in queued} == {
+        ("in_service", "store_s1", world.stores["s1"].pk)
+    }

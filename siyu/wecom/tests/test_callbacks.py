@@ -121,3 +121,28 @@ def test_a_failing_handler_is_retried_with_backoff(immediate_tasks, monkeypatch)
     event.refresh_from_db()
     assert (event.status, event.attempts, len(calls)) == (CallbackStatus.DONE, 2, 2)
     assert events.callbacks_retry_due(timezone.now() + dt.timedelta(days=1)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admins_see_failures_and_retry_them(immediate_tasks, monkeypatch) -> None:
+    from siyu.conftest import build_world
+
+    world = build_world()
+    failing = {"on": True}
+
+    def handler(fields):
+        if failing["on"]:
+            raise RuntimeError("WeCom API down")
+
+    monkeypatch.setitem(events._handlers, ("test_event", "ping"), handler)
+    _post(Client(), ADD.format(corp=settings.WECOM_CORP_ID, event="test_event", change="ping"))
+    admin, store_manager = Client(), Client()
+    world.login(admin, "ada")
+    world.login(store_manager, "sam")
+    assert store_manager.get("/console/wecom/failures/").status_code == 403
+    page = admin.get("/console/wecom/failures/").content.decode()
+    assert "WeCom API down" in page
+    failing["on"] = False
+    admin.post("/console/wecom/failures/", {"event": CallbackEvent.objects.get().pk})
+    assert CallbackEvent.objects.get().status == CallbackStatus.DONE
+    assert "WeCom API down" not in admin.get("/console/wecom/failures/").content.decode()
