@@ -12,7 +12,7 @@ BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--only", help="run one benchmark: generator | customer_list")
+    parser.add_argument("--only", help="run one benchmark: generator | customer_list | wecom")
     parser.add_argument(
         "--gen-scale",
         default="demo",
@@ -26,6 +26,13 @@ def main() -> None:
         help="customers in the list benchmark's database (default: seed scale, 1,000,000)",
     )
     parser.add_argument("--requests", type=int, default=200, help="requests per measured endpoint")
+    parser.add_argument(
+        "--callbacks", type=int, default=2000, help="callbacks in the WeCom benchmark"
+    )
+    parser.add_argument(
+        "--friendships", type=int, default=100_000, help="friendships the onboarding sync imports"
+    )
+    parser.add_argument("--sync-guides", type=int, default=500, help="guides holding them")
     args = parser.parse_args()
 
     # Benchmarks run in their own var dir so they never touch the demo database; the
@@ -33,9 +40,9 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["SIYU_VAR_DIR"] = str(BENCH_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
-    from benchmarks import customer_list, generator
+    from benchmarks import customer_list, generator, wecom
 
-    benches = {"generator": generator.run, "customer_list": customer_list.run}
+    benches = {"generator": generator.run, "customer_list": customer_list.run, "wecom": wecom.run}
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")
     for name, run in benches.items():

@@ -168,6 +168,36 @@ def customer_create(
 
 
 @transaction.atomic
+def customers_create_bulk(*, people: list[dict[str, Any]]) -> list[Customer]:
+    """Many new customers at once, for imports: the rules of customer_create, one INSERT per table.
+
+    Each item: name, gender, home_store, owner_staff, identities {kind: value}. The caller has
+    checked the identities are new (a clash raises IntegrityError and rolls everything back).
+    """
+    customers, identities = [], []
+    for person in people:
+        customer = Customer(
+            name=(person.get("name") or "").strip()[:50],
+            gender=person.get("gender", Gender.UNKNOWN),
+            owner_staff=person.get("owner_staff"),
+        )
+        _place(customer, person.get("home_store"))
+        _check_guide(customer.owner_staff, customer.home_store)
+        customers.append(customer)
+    Customer.objects.bulk_create(customers)
+    for customer, person in zip(customers, people, strict=True):
+        for kind, value in person.get("identities", {}).items():
+            key, encrypted, masked = identity_key(kind=kind, value=value)
+            identities.append(
+                Identity(
+                    customer=customer, kind=kind, key=key, encrypted_value=encrypted, masked=masked
+                )
+            )
+    Identity.objects.bulk_create(identities)
+    return customers
+
+
+@transaction.atomic
 def membership_create(
     *,
     customer: Customer,

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from siyu.org.models import Staff, StaffStatus, Store
+from siyu.members import services as member_services
+from siyu.members.models import Gender, Identity, IdentityKind
+from siyu.org.models import Role, Staff, StaffStatus, Store
 from siyu.relations import services
-from siyu.relations.models import Friendship, FriendshipStatus, SyncKind, SyncRun
+from siyu.relations.models import ChannelCode, Friendship, FriendshipStatus, SyncKind, SyncRun
 from siyu.wecom.client import WeComClient
 
 CHUNK = 100  # members per batch/get_by_user request
@@ -43,44 +47,162 @@ def _note(run: SyncRun, change: str, userid: str, external_userid: str) -> None:
         run.changes.append({"change": change, "userid": userid, "external_userid": external_userid})
 
 
-def _apply(run: SyncRun, item: dict, seen: set[tuple[str, str]]) -> None:
-    contact, follow = item.get("external_contact", {}), item.get("follow_info", {})
-    userid, external_userid = follow.get("userid", ""), contact.get("external_userid", "")
-    seen.add((userid, external_userid))
-    run.seen += 1
-    active = Friendship.objects.filter(
-        wecom_userid=userid, external_userid=external_userid, status=FriendshipStatus.ACTIVE
-    ).first()
-    if active is None:
-        added_at = (
-            dt.datetime.fromtimestamp(int(follow.get("createtime") or 0), tz=dt.UTC)
-            if follow.get("createtime")
-            else None
-        )
-        detail = {
-            "external_contact": contact,
-            "follow_user": [{**follow, "tag_id": follow.get("tag_id", [])}],
-        }
-        if services.friendship_add(
-            userid=userid,
-            external_userid=external_userid,
-            state=follow.get("state", ""),
-            added_at=added_at,
-            detail=detail,
+@dataclass
+class _Org:
+    """What a run needs to know about members and codes, read once instead of per friendship."""
+
+    members: dict[str, tuple[Staff | None, Store]]
+    codes: dict[str, ChannelCode]
+
+    @classmethod
+    def load(cls) -> _Org:
+        members: dict[str, tuple[Staff | None, Store]] = {}
+        for store in Store.objects.exclude(wecom_userid=""):
+            members[store.wecom_userid] = (None, store)
+        for staff in (
+            Staff.objects.select_related("store").exclude(wecom_userid=None).exclude(store=None)
         ):
-            run.added += 1
-            _note(run, "added", userid, external_userid)
-        return
-    fresh = (
-        (follow.get("remark") or "")[:100],
-        (follow.get("description") or "")[:200],
-        list(follow.get("tag_id") or []),
+            members[staff.wecom_userid] = (staff, staff.store)
+        return cls(
+            members=members, codes={c.state: c for c in ChannelCode.objects.select_related("staff")}
+        )
+
+
+def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org: _Org) -> None:
+    """Apply one page of batch/get_by_user: a few queries for the page, not per friendship."""
+    items = []
+    for item in page:
+        contact, follow = item.get("external_contact", {}), item.get("follow_info", {})
+        pair = (follow.get("userid", ""), contact.get("external_userid", ""))
+        seen.add(pair)
+        run.seen += 1
+        items.append((pair, contact, follow))
+    externals = {pair[1] for pair, _c, _f in items}
+    active = {
+        (f.wecom_userid, f.external_userid): f
+        for f in Friendship.objects.filter(
+            status=FriendshipStatus.ACTIVE, external_userid__in=externals
+        )
+    }
+    unionids = {c.get("unionid") for _p, c, _f in items if c.get("unionid")}
+    owner: dict[tuple[str, str], int] = {
+        (kind, key): customer_id
+        for kind, key, customer_id in Identity.objects.filter(
+            Q(kind=IdentityKind.EXTERNAL_USERID, key__in=externals)
+            | Q(kind=IdentityKind.UNIONID, key__in=unionids)
+        ).values_list("kind", "key", "customer_id")
+    }
+    to_add, people, person_of = [], [], {}
+    for pair, contact, follow in items:
+        userid, external = pair
+        existing = active.get(pair)
+        if existing is not None:
+            fresh = (
+                (follow.get("remark") or "")[:100],
+                (follow.get("description") or "")[:200],
+                list(follow.get("tag_id") or []),
+            )
+            if (existing.remark, existing.description, existing.tags) != fresh:
+                existing.remark, existing.description, existing.tags = fresh
+                existing.save(update_fields=["remark", "description", "tags"])
+                run.updated += 1
+                _note(run, "updated", userid, external)
+            continue
+        if userid not in org.members:
+            continue
+        by_external = owner.get((IdentityKind.EXTERNAL_USERID, external))
+        by_union = owner.get((IdentityKind.UNIONID, contact.get("unionid") or ""))
+        if by_union and by_external != by_union:
+            # Known by unionid (perhaps as another customer too): the one-by-one path attaches
+            # or merges through members' rules.
+            detail = {"external_contact": contact, "follow_user": [follow]}
+            if services.friendship_add(
+                userid=userid,
+                external_userid=external,
+                state=follow.get("state", ""),
+                added_at=_created(follow),
+                detail=detail,
+            ):
+                run.added += 1
+                _note(run, "added", userid, external)
+            continue
+        staff, store = org.members[userid]
+        code = org.codes.get(follow.get("state", ""))
+        credited = (
+            code.staff
+            if code is not None and code.staff is not None
+            else (
+                staff
+                if staff is not None and staff.role in (Role.GUIDE, Role.STORE_MANAGER)
+                else None
+            )
+        )
+        if by_external is None and external not in person_of:
+            identities = {IdentityKind.EXTERNAL_USERID: external}
+            if contact.get("unionid"):
+                identities[IdentityKind.UNIONID] = contact["unionid"]
+            person_of[external] = len(people)
+            people.append(
+                {
+                    "name": contact.get("name", ""),
+                    "home_store": store,
+                    "identities": identities,
+                    "gender": services.WECOM_GENDER.get(contact.get("gender"), Gender.UNKNOWN),
+                    "owner_staff": credited
+                    if credited is not None and credited.store_id == store.pk
+                    else None,
+                }
+            )
+        to_add.append((pair, follow, store, staff, credited, code, by_external))
+    created = member_services.customers_create_bulk(people=people)
+    rows = []
+    customer_ids = [c if c else created[person_of[pair[1]]].pk for pair, *_rest, c in to_add]
+    at_stores: dict[int, set[int]] = {}
+    for customer_id, store_id in Friendship.objects.filter(
+        customer_id__in=customer_ids, status=FriendshipStatus.ACTIVE
+    ).values_list("customer_id", "store_id"):
+        at_stores.setdefault(customer_id, set()).add(store_id)
+    brand_of = dict(
+        Store.objects.filter(pk__in={s for ids in at_stores.values() for s in ids}).values_list(
+            "pk", "brand_id"
+        )
     )
-    if (active.remark, active.description, active.tags) != fresh:
-        active.remark, active.description, active.tags = fresh
-        active.save(update_fields=["remark", "description", "tags"])
-        run.updated += 1
-        _note(run, "updated", userid, external_userid)
+    for (pair, follow, store, staff, credited, code, _by), customer_id in zip(
+        to_add, customer_ids, strict=True
+    ):
+        others = {s for s in at_stores.get(customer_id, set()) if s != store.pk}
+        duplicate = any(brand_of.get(s, store.brand_id) == store.brand_id for s in others)
+        brand_of[store.pk] = store.brand_id
+        at_stores.setdefault(customer_id, set()).add(store.pk)
+        rows.append(
+            Friendship(
+                wecom_userid=pair[0],
+                external_userid=pair[1],
+                customer_id=customer_id,
+                store=store,
+                staff=staff,
+                credited_staff=credited,
+                channel_code=code,
+                add_way=int(follow.get("add_way") or 0),
+                state=(follow.get("state") or "")[:30],
+                added_at=_created(follow) or timezone.now(),
+                remark=(follow.get("remark") or "")[:100],
+                description=(follow.get("description") or "")[:200],
+                tags=list(follow.get("tag_id") or []),
+                is_duplicate=duplicate,
+            )
+        )
+        _note(run, "added", *pair)
+    Friendship.objects.bulk_create(rows)
+    run.added += len(rows)
+
+
+def _created(follow: dict) -> dt.datetime | None:
+    return (
+        dt.datetime.fromtimestamp(int(follow["createtime"]), tz=dt.UTC)
+        if follow.get("createtime")
+        else None
+    )
 
 
 def sync_run(
@@ -100,6 +222,7 @@ def sync_run(
     chunks = [userids[i : i + CHUNK] for i in range(0, len(userids), CHUNK)]
     client = WeComClient()
     seen: set[tuple[str, str]] = set()
+    org = _Org.load()
     if kind == SyncKind.RECONCILE and run.position.get("chunk", 0):
         run.position = {
             "chunk": 0,
@@ -109,8 +232,7 @@ def sync_run(
         cursor = run.position.get("cursor", "") if index == run.position.get("chunk", 0) else ""
         for page, next_cursor in client.iter_contacts_by_user(chunks[index], cursor=cursor):
             with transaction.atomic():
-                for item in page:
-                    _apply(run, item, seen)
+                _apply_page(run, page, seen, org)
                 run.position = {"chunk": index if next_cursor else index + 1, "cursor": next_cursor}
                 run.save()
             if progress:
