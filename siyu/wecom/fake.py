@@ -42,6 +42,26 @@ def err(code: int, message: str) -> Json:
     return {"errcode": code, "errmsg": message}
 
 
+class _Follows(dict):
+    """The (member, customer) → follow map, with a version that moves on every change, so
+    paginated listings can be cached between changes (WeCom serves pages fast; a fake that
+    re-sorted every friendship for every page would be the bottleneck of any benchmark)."""
+
+    version = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self.version += 1
+        return super().pop(key, *default)
+
+
 @dataclass
 class FakeCorp:
     """The state of one corp, and the WeCom behaviour over it."""
@@ -55,7 +75,8 @@ class FakeCorp:
     tokens: dict[str, float] = field(default_factory=dict)
     members: dict[str, Json] = field(default_factory=dict)
     contacts: dict[str, Json] = field(default_factory=dict)
-    follows: dict[tuple[str, str], Json] = field(default_factory=dict)
+    follows: dict[tuple[str, str], Json] = field(default_factory=_Follows)
+    listings: dict[tuple[str, ...], tuple[int, list[tuple[str, str]]]] = field(default_factory=dict)
     contact_ways: dict[str, Json] = field(default_factory=dict)
     tag_groups: list[Json] = field(default_factory=list)
     transfers: list[Json] = field(default_factory=list)
@@ -216,7 +237,13 @@ def _batch_get_by_user(corp: FakeCorp, query: Json, body: Json) -> Json:
     if not userids or len(userids) > 100:
         return err(40058, "userid_list must hold 1 to 100 members")
     limit = min(int(body.get("limit") or 50), 100)
-    rows = sorted((u, e) for (u, e) in corp.follows if u in userids)
+    key = tuple(sorted(userids))
+    cached = corp.listings.get(key)
+    if cached is None or cached[0] != corp.follows.version:  # type: ignore[attr-defined]
+        wanted = set(userids)
+        cached = (corp.follows.version, sorted(k for k in corp.follows if k[0] in wanted))  # type: ignore[attr-defined]
+        corp.listings[key] = cached
+    rows = cached[1]
     start = int(body.get("cursor") or 0)
     page = rows[start : start + limit]
     items = [
