@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import time
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 
 from siyu.core.generator import Context, batched, insert_rows, next_id, reset_sequences
@@ -30,7 +32,8 @@ def generate(ctx: Context) -> None:
         )
     }
     # Channel codes: a badge, package card, poster and game code per guide; a counter code per store.
-    now = dt.datetime.now(dt.UTC)
+    # The reference date's evening, not the wall clock: same seed and date, same data.
+    now = dt.datetime.combine(ctx.today, dt.time(21), ZoneInfo(settings.TIME_ZONE))
     code_id = next_id(ChannelCode._meta.db_table)
     codes, code_of = [], {}
     for guide in guides.values():

@@ -15,6 +15,7 @@ from siyu.org import regions
 from siyu.org.models import Branch, Role, Staff, Store
 from siyu.org.scope import scope_for_user
 from siyu.org.selectors import store_list
+from siyu.relations.models import Friendship
 
 SMALL = {
     "scale": "demo",
@@ -43,6 +44,16 @@ def _digest() -> str:
         list(Identity.objects.order_by("id").values_list("kind", "key", "masked")),
         list(
             Membership.objects.order_by("id").values_list("member_no", "join_channel", "joined_at")
+        ),
+        list(
+            Friendship.objects.order_by("id").values_list(
+                "wecom_userid",
+                "external_userid",
+                "customer_id",
+                "added_at",
+                "status",
+                "is_duplicate",
+            )
         ),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
