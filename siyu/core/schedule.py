@@ -33,7 +33,11 @@ def tick(now: dt.datetime | None = None) -> list[str]:
     now = now or timezone.now()
     enqueued = []
     for name, every, enqueue in PERIODIC:
-        PeriodicRun.objects.get_or_create(name=name)
+        # A job first seen now is due one interval later: a daily reconciliation should not run
+        # the moment a fresh deployment (or the demo) starts.
+        _run, created = PeriodicRun.objects.get_or_create(name=name, defaults={"last_run_at": now})
+        if created:
+            continue
         claimed = PeriodicRun.objects.filter(
             Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - every), name=name
         ).update(last_run_at=now)

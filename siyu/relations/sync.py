@@ -244,15 +244,24 @@ def sync_run(
     return run
 
 
+MAX_LOST_SHARE = 0.2  # ending more than this share of friendships at once smells of a WeCom outage
+
+
 def _end_missing(run: SyncRun, userids: set[str], seen: set[tuple[str, str]]) -> None:
-    """Friendships siyu holds active that WeCom no longer lists: a callback was lost."""
+    """Friendships siyu holds active that WeCom no longer lists: a callback was lost.
+
+    When WeCom suddenly lists far fewer friends than siyu knows (an outage, lost access, an
+    empty test corp), nothing is ended: the run records why and a person looks.
+    """
     active = Friendship.objects.filter(status=FriendshipStatus.ACTIVE, wecom_userid__in=userids)
-    for pk, userid, external_userid in active.values_list(
-        "pk", "wecom_userid", "external_userid"
-    ).iterator():
-        if (userid, external_userid) not in seen:
-            Friendship.objects.filter(pk=pk).update(
-                status=FriendshipStatus.LOST, ended_at=timezone.now()
-            )
-            run.ended += 1
-            _note(run, "ended", userid, external_userid)
+    pairs = list(active.values_list("pk", "wecom_userid", "external_userid"))
+    missing = [(pk, u, e) for pk, u, e in pairs if (u, e) not in seen]
+    if len(missing) > max(50, MAX_LOST_SHARE * len(pairs)):
+        run.changes.append({"change": "refused", "missing": len(missing), "active": len(pairs)})
+        return
+    for pk, userid, external_userid in missing:
+        Friendship.objects.filter(pk=pk).update(
+            status=FriendshipStatus.LOST, ended_at=timezone.now()
+        )
+        run.ended += 1
+        _note(run, "ended", userid, external_userid)

@@ -61,6 +61,10 @@ class _Follows(dict):
         self.version += 1
         return super().pop(key, *default)
 
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
 
 @dataclass
 class FakeCorp:

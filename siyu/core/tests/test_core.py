@@ -70,15 +70,13 @@ def test_scheduler_claims_each_due_job_once(db, monkeypatch) -> None:
         schedule, "PERIODIC", [("test.job", dt.timedelta(hours=1), lambda: ran.append(1))]
     )
     now = timezone.now()
-    assert schedule.tick(now) == ["test.job"]
-    assert (
-        schedule.tick(now + dt.timedelta(minutes=5)) == []
-    )  # a second scheduler, or a second tick
-    assert schedule.tick(now + dt.timedelta(hours=1, seconds=1)) == ["test.job"]
+    hour = dt.timedelta(hours=1)
+    assert schedule.tick(now) == []  # first seen: due one interval later, not at start-up
+    assert schedule.tick(now + hour) == ["test.job"]
+    assert schedule.tick(now + hour + dt.timedelta(minutes=5)) == []  # a second scheduler or tick
+    assert schedule.tick(now + 2 * hour) == ["test.job"]
     assert len(ran) == 2
-    assert PeriodicRun.objects.get(name="test.job").last_run_at == now + dt.timedelta(
-        hours=1, seconds=1
-    )
+    assert PeriodicRun.objects.get(name="test.job").last_run_at == now + 2 * hour
 
 
 @pytest.mark.parametrize(

@@ -72,3 +72,17 @@ def test_reconciliation_repairs_lost_callbacks(world: World, wecom_with_friends)
     assert Friendship.objects.filter(external_userid=new, status=FriendshipStatus.ACTIVE).exists()
     assert Friendship.objects.get(external_userid=edited).remark == "VIP"
     assert sync.sync_run(kind=SyncKind.RECONCILE).ended == 0
+
+
+def test_reconciliation_refuses_to_end_most_friendships_at_once(
+    world: World, wecom_with_friends
+) -> None:
+    sync.sync_run(kind=SyncKind.FULL)
+    wecom_with_friends.follows.clear()  # WeCom answers with nobody (an outage, lost access)
+    run = sync.sync_run(kind=SyncKind.RECONCILE)
+    assert run.ended == 0 and run.changes[-1] == {
+        "change": "refused",
+        "missing": 251,
+        "active": 251,
+    }
+    assert Friendship.objects.filter(status=FriendshipStatus.ACTIVE).count() == 251

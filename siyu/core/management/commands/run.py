@@ -47,37 +47,39 @@ class Command(BaseCommand):
                 "Empty database: building the demo group (siyu generate --scale demo)…"
             )
             call_command("generate", scale="demo")
+
         # Our own interpreter running our own modules: no untrusted input reaches these commands.
-        commands = [
-            [
+        def start(*args: str) -> subprocess.Popen:
+            return subprocess.Popen([sys.executable, *args])  # noqa: S603
+
+        children = [
+            start(
                 "-m",
                 "waitress",
                 f"--host={host}",
                 f"--port={port}",
                 "--threads=8",
                 "siyu.wsgi:application",
-            ],
-            ["-m", "siyu", "db_worker"],
-            ["-m", "siyu", "scheduler"],
+            )
         ]
         wecom = urllib.parse.urlsplit(settings.WECOM_API_BASE)
-        fake_wecom = wecom.hostname in ("127.0.0.1", "localhost")
-        if fake_wecom:  # the local fake stands in for WeCom, so the demo works offline
-            commands.append(
-                [
+        if wecom.hostname in ("127.0.0.1", "localhost"):
+            # The local fake stands in for WeCom so the demo works offline. It is loaded before
+            # the worker and scheduler start, so no job ever sees it half-empty.
+            from siyu.relations.demo import load_fake_wecom
+
+            children.append(
+                start(
                     "-m",
                     "siyu",
                     "fake_wecom",
                     f"--port={wecom.port or 80}",
                     f"--callback-url=http://{host}:{port}/wecom/callback",
-                ]
+                )
             )
-        children = [subprocess.Popen([sys.executable, *args]) for args in commands]  # noqa: S603
-        if fake_wecom:
-            from siyu.relations.demo import load_fake_wecom
-
             loaded = load_fake_wecom(f"{wecom.scheme}://{wecom.netloc}")
             self.stderr.write(f"fake WeCom loaded: {loaded.get('follows', 0):,} friendships")
+        children += [start("-m", "siyu", "db_worker"), start("-m", "siyu", "scheduler")]
         base = f"http://{host}:{port}"
         lines = [
             f"\nsiyu is running at {base}  (API docs: {base}/api/docs, health: {base}/healthz)",
