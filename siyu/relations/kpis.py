@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
 from siyu.org.scope import Scope, scoped
 from siyu.relations.models import AcquisitionTarget, Friendship, FriendshipStatus
@@ -105,7 +106,7 @@ def acquisition(
     result = [
         AcquisitionRow(
             key=r[GROUPS[by]],
-            label=str(r[label_field] if label_field else r[GROUPS[by]]),
+            label=_label(r[label_field] if label_field else r[GROUPS[by]]),
             added=r["added"],
             duplicates=r["duplicates"],
             blocked=r["blocked"],
@@ -116,6 +117,11 @@ def acquisition(
     if by in ("guide", "store", "branch"):
         _attach_targets(result, by, start, end)
     return result
+
+
+def _label(value: object) -> str:
+    # Friends credited to no guide came through the store's own code to its unified account.
+    return str(value) if value is not None else str(_("Store account (no guide)"))
 
 
 def _attach_targets(rows: list[AcquisitionRow], by: str, start: dt.date, end: dt.date) -> None:

@@ -201,6 +201,10 @@ def test_store_account_friends_are_credited_to_the_guides_code(wired) -> None:
     }
     assert (rows[world.stores["s2"].pk].duplicates, rows[world.stores["s2"].pk].valid) == (1, 0)
     assert rows[world.stores["s1"].pk].added == 3
+    by_guide = kpis.acquisition(
+        scope=scope_for_user(world.staff["sam"].user), start=today, end=today, by="guide"
+    )
+    assert [(r.key, r.label, r.added) for r in by_guide] == [(None, "门店企微号（不指定导购）", 3)]
 
 
 def test_transacting_conversion_formula(wired) -> None:
