@@ -65,6 +65,16 @@ def demo_phone(index: int, seed: int) -> str:
     return f"+86{MOBILE_PREFIXES[prefix]}{suffix:08d}"
 
 
+IDENTITY_COLUMNS = [
+    "id",
+    "customer_id",
+    "kind",
+    "platform",
+    "key",
+    "encrypted_value",
+    "masked",
+    "created_at",
+]
 CHANNELS = (("wecom", 45), ("pos", 35), ("mall", 15), ("campaign", 5))
 CHANNEL_NAMES = [c for c, _w in CHANNELS]
 CHANNEL_CUM = list(itertools.accumulate(w for _c, w in CHANNELS))
@@ -179,16 +189,7 @@ def generate(ctx: Context) -> None:
             insert_rows(
                 ctx,
                 Identity._meta.db_table,
-                [
-                    "id",
-                    "customer_id",
-                    "kind",
-                    "platform",
-                    "key",
-                    "encrypted_value",
-                    "masked",
-                    "created_at",
-                ],
+                IDENTITY_COLUMNS,
                 identities,
             )
             insert_rows(

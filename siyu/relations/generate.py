@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from siyu.core.generator import Context, batched, insert_rows, next_id, reset_sequences
+from siyu.members.generate import IDENTITY_COLUMNS
 from siyu.members.models import Customer, Identity
 from siyu.org.models import Staff, StaffStatus, Store
 from siyu.relations.models import ChannelCode, Friendship
@@ -190,16 +191,7 @@ def generate(ctx: Context) -> None:
             insert_rows(
                 ctx,
                 Identity._meta.db_table,
-                [
-                    "id",
-                    "customer_id",
-                    "kind",
-                    "platform",
-                    "key",
-                    "encrypted_value",
-                    "masked",
-                    "created_at",
-                ],
+                IDENTITY_COLUMNS,
                 identities,
             )
             insert_rows(

@@ -81,6 +81,26 @@ def channel_code_create(
     return code
 
 
+def follow_fields(follow: dict[str, Any]) -> dict[str, Any]:
+    """The remark, description and tags a WeCom `follow_user` / `follow_info` carries."""
+    return {
+        "remark": (follow.get("remark") or "")[:100],
+        "description": (follow.get("description") or "")[:200],
+        "tags": list(follow.get("tag_id") or []),
+    }
+
+
+def follow_apply(friendship: Friendship, follow: dict[str, Any]) -> bool:
+    """Copy WeCom's remark, description and tags onto `friendship`; True when anything changed."""
+    fresh = follow_fields(follow)
+    if all(getattr(friendship, k) == v for k, v in fresh.items()):
+        return False
+    for k, v in fresh.items():
+        setattr(friendship, k, v)
+    friendship.save(update_fields=list(fresh))
+    return True
+
+
 def _member(userid: str) -> tuple[Staff | None, Store | None]:
     """The staff member or store account behind a WeCom member user id."""
     staff = Staff.objects.select_related("store").filter(wecom_userid=userid).first()
@@ -201,9 +221,7 @@ def friendship_add(
         add_way=int(follow.get("add_way") or 0),
         state=state[:30],
         added_at=added_at or timezone.now(),
-        remark=(follow.get("remark") or "")[:100],
-        description=(follow.get("description") or "")[:200],
-        tags=list(follow.get("tag_id") or []),
+        **follow_fields(follow),
         is_duplicate=duplicate,
     )
 
@@ -238,10 +256,7 @@ def friendship_refresh(*, userid: str, external_userid: str) -> Friendship | Non
     detail = WeComClient().get_external_contact(external_userid)
     follow = next((f for f in detail["follow_user"] if f.get("userid") == userid), None)
     if follow is not None:
-        friendship.remark = (follow.get("remark") or "")[:100]
-        friendship.description = (follow.get("description") or "")[:200]
-        friendship.tags = list(follow.get("tag_id") or [])
-        friendship.save(update_fields=["remark", "description", "tags"])
+        follow_apply(friendship, follow)
     return friendship
 
 

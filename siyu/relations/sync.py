@@ -97,14 +97,7 @@ def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org:
         userid, external = pair
         existing = active.get(pair)
         if existing is not None:
-            fresh = (
-                (follow.get("remark") or "")[:100],
-                (follow.get("description") or "")[:200],
-                list(follow.get("tag_id") or []),
-            )
-            if (existing.remark, existing.description, existing.tags) != fresh:
-                existing.remark, existing.description, existing.tags = fresh
-                existing.save(update_fields=["remark", "description", "tags"])
+            if services.follow_apply(existing, follow):
                 run.updated += 1
                 _note(run, "updated", userid, external)
             continue
@@ -186,9 +179,7 @@ def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org:
                 add_way=int(follow.get("add_way") or 0),
                 state=(follow.get("state") or "")[:30],
                 added_at=_created(follow) or timezone.now(),
-                remark=(follow.get("remark") or "")[:100],
-                description=(follow.get("description") or "")[:200],
-                tags=list(follow.get("tag_id") or []),
+                **services.follow_fields(follow),
                 is_duplicate=duplicate,
             )
         )
