@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from siyu.core.pages import int_param, page_of, query_without, render_list
 from siyu.org import selectors as org_selectors
-from siyu.org.models import Role, Staff, StaffStatus, Store
-from siyu.org.scope import Capability, access
+from siyu.org.models import Role, StaffStatus
+from siyu.org.scope import Capability
 from siyu.org.web import scope_required
 from siyu.relations import kpis, selectors, services
 from siyu.relations.models import ChannelKind, TransferStatus
@@ -24,11 +24,15 @@ def channel_code_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         request.scope.require(Capability.MANAGE_RELATIONS)
         try:
-            store = access(
-                Store.objects.all(), request.scope, pk=int_param(request.POST.get("store")) or 0
+            store = org_selectors.store_get(
+                scope=request.scope, store_id=int_param(request.POST.get("store")) or 0
             )
             staff_id = int_param(request.POST.get("staff"))
-            staff = access(Staff.objects.all(), request.scope, pk=staff_id) if staff_id else None
+            staff = (
+                org_selectors.staff_get(scope=request.scope, staff_id=staff_id)
+                if staff_id
+                else None
+            )
             services.channel_code_create(
                 scope=request.scope,
                 kind=request.POST.get("kind", ""),
@@ -97,12 +101,14 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         request.scope.require(Capability.MANAGE_RELATIONS)
         try:
-            handover = access(
-                Staff.objects.all(), request.scope, pk=int_param(request.POST.get("handover")) or 0
+            handover = org_selectors.staff_get(
+                scope=request.scope, staff_id=int_param(request.POST.get("handover")) or 0
             )
             takeover_id = int_param(request.POST.get("takeover"))
             takeover = (
-                access(Staff.objects.all(), request.scope, pk=takeover_id) if takeover_id else None
+                org_selectors.staff_get(scope=request.scope, staff_id=takeover_id)
+                if takeover_id
+                else None
             )
             services.transfer_request(handover=handover, takeover=takeover, actor=request.user)
             return redirect("transfer_list")
