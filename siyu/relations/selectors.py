@@ -65,3 +65,26 @@ def transfer_list(*, scope: Scope, status: str = "") -> QuerySet[Transfer]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-id")
+
+
+CORP_TAGS_CACHE = "relations:corp_tags"
+
+
+def corp_tags() -> list[dict]:
+    """The corp's WeCom customer tags [{id, name, group}], cached for five minutes; [] if unreachable."""
+    from django.core.cache import cache
+
+    from siyu.wecom.client import WeComClient, WeComError
+
+    tags = cache.get(CORP_TAGS_CACHE)
+    if tags is None:
+        try:
+            tags = [
+                {"id": t["id"], "name": t["name"], "group": g.get("group_name", "")}
+                for g in WeComClient().corp_tags()
+                for t in g.get("tag", [])
+            ]
+        except WeComError:
+            return []
+        cache.set(CORP_TAGS_CACHE, tags, 300)
+    return tags

@@ -135,21 +135,25 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @scope_required(capability=Capability.EDIT_CUSTOMERS)
 def friendship_edit(request: HttpRequest, friendship_id: int) -> HttpResponse:
-    """HTMX from the customer card: save remark and description, synced to WeCom."""
+    """HTMX from the customer card: save remark, description and tags, synced to WeCom."""
     friendship = selectors.friendship_get(scope=request.scope, friendship_id=friendship_id)
+    offered = {t["id"] for t in selectors.corp_tags()}
+    checked = set(request.POST.getlist("tags")) & offered
     error = None
     try:
         services.friendship_edit(
             friendship=friendship,
             remark=request.POST.get("remark", "").strip(),
             description=request.POST.get("description", "").strip(),
+            add_tags=sorted(checked - set(friendship.tags)),
+            remove_tags=sorted((offered & set(friendship.tags)) - checked),
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)
     return render(
         request,
         "relations/_friendship.html",
-        {"f": friendship, "error": error, "saved": not error},
+        {"f": friendship, "error": error, "saved": not error, "corp_tags": selectors.corp_tags()},
         status=422 if error else 200,
     )
 
@@ -166,4 +170,8 @@ def my_acquisition(request: HttpRequest) -> HttpResponse:
 def customer_friendships(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Customer-card panel: the caller's view of this customer's WeCom friendships, editable."""
     friendships = selectors.customer_friendships(scope=request.scope, customer_id=customer_id)
-    return render(request, "relations/_friendships.html", {"friendships": friendships})
+    return render(
+        request,
+        "relations/_friendships.html",
+        {"friendships": friendships, "corp_tags": selectors.corp_tags() if friendships else []},
+    )

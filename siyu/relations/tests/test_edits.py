@@ -61,3 +61,27 @@ def test_tags_through_the_api_and_wecom_errors_are_field_errors(
     assert response.status_code == 422 and "wecom" in response.json()["fields"]
     f1.refresh_from_db()
     assert (f1.remark, f1.tags) == ("户外客", ["etOUTDOOR"])
+
+
+def test_guide_ticks_tags_on_the_card(related_world: World, fake_wecom) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    fake_wecom.tag_groups.append(
+        {
+            "group_id": "g1",
+            "group_name": "场景",
+            "tag": [{"id": "etBIZ", "name": "商务"}, {"id": "etOUT", "name": "户外"}],
+        }
+    )
+    f1 = related_world.friendships["f1"]
+    client = related_world.login(Client(), "gia")
+    card = client.get(f"/console/customers/{f1.customer_id}/friendships/").content.decode()
+    assert "户外" in card and 'value="etOUT"' in card
+    client.post(f"/console/friendships/{f1.pk}/", {"remark": "r", "tags": ["etOUT", "etFORGED"]})
+    assert fake_wecom.follows[(f1.wecom_userid, f1.external_userid)]["tags"] == [
+        "etOUT"
+    ]  # unknown ids ignored
+    client.post(f"/console/friendships/{f1.pk}/", {"remark": "r", "tags": ["etBIZ"]})
+    f1.refresh_from_db()
+    assert f1.tags == ["etBIZ"] == fake_wecom.follows[(f1.wecom_userid, f1.external_userid)]["tags"]
