@@ -24,6 +24,7 @@ class ChannelCodeIn(Schema):
     store_id: int
     staff_id: int | None = None
     campaign: str = Field("", max_length=50)
+    to_store_account: bool = False  # customers add the store account; the guide is still credited
 
 
 class ChannelCodeOut(Schema):
@@ -130,6 +131,7 @@ def channel_code_create(request: HttpRequest, payload: ChannelCodeIn):
         store=ref(Store, scope, payload.store_id, "store_id"),
         staff=ref(Staff, scope, payload.staff_id, "staff_id"),
         campaign=payload.campaign,
+        to_store_account=payload.to_store_account,
     )
     return Status(201, code)
 

@@ -46,9 +46,19 @@ def _wecom_error(exc: WeComError) -> ValidationError:
 
 @transaction.atomic
 def channel_code_create(
-    *, scope: Scope, kind: str, store: Store, staff: Staff | None = None, campaign: str = ""
+    *,
+    scope: Scope,
+    kind: str,
+    store: Store,
+    staff: Staff | None = None,
+    campaign: str = "",
+    to_store_account: bool = False,
 ) -> ChannelCode:
-    """A new contact way for a guide (or the store account when `staff` is None) and its QR code."""
+    """A new contact way and its QR code, crediting `staff` (None: the store itself).
+
+    Customers befriend the guide, or — with `to_store_account`, for brands that keep every
+    customer on the store's unified account — the store account, still credited to the guide.
+    """
     if kind not in ChannelKind.values:
         raise ValidationError({"kind": _("Unknown kind.")})
     access(Store.objects.all(), scope, pk=store.pk)
@@ -56,9 +66,15 @@ def channel_code_create(
         access(Staff.objects.all(), scope, pk=staff.pk)
         if staff.store_id != store.pk or staff.status != StaffStatus.EMPLOYED:
             raise ValidationError({"staff": _("The guide must work at this store.")})
-    wecom_userid = staff.wecom_userid if staff is not None else store.wecom_userid
+    wecom_userid = store.wecom_userid if staff is None or to_store_account else staff.wecom_userid
     if not wecom_userid:
-        raise ValidationError({"staff" if staff else "store": _("No WeCom account is set for it.")})
+        raise ValidationError(
+            {
+                "store" if staff is None or to_store_account else "staff": _(
+                    "No WeCom account is set for it."
+                )
+            }
+        )
     code = ChannelCode.objects.create(
         kind=kind,
         store=store,

@@ -39,6 +39,7 @@ def channel_code_list(request: HttpRequest) -> HttpResponse:
                 store=store,
                 staff=staff,
                 campaign=request.POST.get("campaign", ""),
+                to_store_account=request.POST.get("to_store_account") == "on",
             )
             return redirect("channel_code_list")
         except ValidationError as exc:

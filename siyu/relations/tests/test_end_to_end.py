@@ -178,6 +178,21 @@ def test_store_account_friends_are_credited_to_the_guides_code(wired) -> None:
         Friendship.objects.filter(wecom_userid="store_s1", staff=None, credited_staff=None).count()
         == 3
     )
+    # A guide's code that adds the store account: the friend is the store's, credited to the guide
+    gia_code = services.channel_code_create(
+        scope=scope_for_user(sam.user),
+        kind="badge",
+        store=world.stores["s1"],
+        staff=world.staff["gia"],
+        to_store_account=True,
+    )
+    assert gia_code.wecom_userid == "store_s1"
+    fake(corp, "scan", state=gia_code.state, count=2)
+    via_store = Friendship.objects.filter(channel_code=gia_code)
+    assert {(f.wecom_userid, f.staff_id, f.credited_staff_id) for f in via_store} == {
+        ("store_s1", None, world.staff["gia"].pk)
+    }
+    assert via_store.count() == 2
     # …and a duplicate: a customer already friends with S1 befriends S2 of the same brand
     gus = world.staff["gus"]
     s2_code = services.channel_code_create(
@@ -200,11 +215,14 @@ def test_store_account_friends_are_credited_to_the_guides_code(wired) -> None:
         )
     }
     assert (rows[world.stores["s2"].pk].duplicates, rows[world.stores["s2"].pk].valid) == (1, 0)
-    assert rows[world.stores["s1"].pk].added == 3
+    assert rows[world.stores["s1"].pk].added == 5  # 3 through the store code, 2 through Gia's
     by_guide = kpis.acquisition(
         scope=scope_for_user(world.staff["sam"].user), start=today, end=today, by="guide"
     )
-    assert [(r.key, r.label, r.added) for r in by_guide] == [(None, "门店企微号（不指定导购）", 3)]
+    assert {(r.key, r.label, r.added) for r in by_guide} == {
+        (None, "门店企微号（不指定导购）", 3),
+        (world.staff["gia"].pk, "Gia", 2),
+    }
 
 
 def test_transacting_conversion_formula(wired) -> None:
