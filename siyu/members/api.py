@@ -145,10 +145,9 @@ def customer_create(request: HttpRequest, payload: CustomerIn):
     scope = scope_of(request)
     home_store = ref(Store, scope, payload.home_store_id, "home_store_id")
     owner = ref(Staff, scope, payload.owner_staff_id, "owner_staff_id")
-    if scope.is_guide:
-        # A guide adds customers to their own book at their own store.
-        owner = Staff.objects.get(pk=scope.staff_id)
-        home_store = owner.store
+    home_store, owner = services.customer_place_for(
+        scope=scope, home_store=home_store, owner_staff=owner
+    )
     identities = dict(payload.identities)
     if payload.phone:
         identities["phone"] = payload.phone
@@ -175,8 +174,7 @@ def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPat
         fields["home_store"] = ref(Store, scope, fields.pop("home_store_id"), "home_store_id")
     if "owner_staff_id" in fields:
         fields["owner_staff"] = ref(Staff, scope, fields.pop("owner_staff_id"), "owner_staff_id")
-    if scope.is_guide and ({"home_store", "owner_staff"} & fields.keys()):
-        raise PermissionDenied("guides do not reassign customers")
+    services.check_reassignment(scope=scope, fields=fields)
     services.customer_update(customer=customer, **fields)
     return _detail(selectors.customer_get(scope=scope, customer_id=customer_id))
 

@@ -167,6 +167,22 @@ def customer_create(
     return customer
 
 
+def customer_place_for(
+    *, scope: Scope, home_store: Store | None, owner_staff: Staff | None
+) -> tuple[Store | None, Staff | None]:
+    """Where a new customer added by `scope` goes: a guide adds to their own book at their own store."""
+    if scope.is_guide and scope.staff_id is not None:
+        guide = Staff.objects.select_related("store").get(pk=scope.staff_id)
+        return guide.store, guide
+    return home_store, owner_staff
+
+
+def check_reassignment(*, scope: Scope, fields: dict[str, Any]) -> None:
+    """Guides edit their customers' profiles but never move them to another store or guide."""
+    if scope.is_guide and {"home_store", "owner_staff"} & fields.keys():
+        raise PermissionDenied(_("Guides do not reassign customers."))
+
+
 @transaction.atomic
 def customers_create_bulk(*, people: list[dict[str, Any]]) -> list[Customer]:
     """Many new customers at once, for imports: the rules of customer_create, one INSERT per table.
