@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -149,12 +150,12 @@ def _resolve_customer(
         by_external = by_union = older
     customer = by_external or by_union
     if customer is None:
-        identities = {IdentityKind.EXTERNAL_USERID: external_userid}
+        identities: dict[str, str] = {IdentityKind.EXTERNAL_USERID: external_userid}
         if unionid:
             identities[IdentityKind.UNIONID] = unionid
         return member_services.customer_create(
             name=(contact.get("name") or "")[:50],
-            gender=WECOM_GENDER.get(contact.get("gender"), Gender.UNKNOWN),
+            gender=WECOM_GENDER.get(int(contact.get("gender") or 0), Gender.UNKNOWN),
             home_store=store,
             owner_staff=guide if guide and guide.store_id == store.pk else None,
             identities=identities,
@@ -210,7 +211,9 @@ def friendship_add(
         )
     )
     detail = detail or WeComClient().get_external_contact(external_userid)
-    follow = next((f for f in detail["follow_user"] if f.get("userid") == userid), {})
+    follow: dict[str, Any] = next(
+        (f for f in detail["follow_user"] if f.get("userid") == userid), {}
+    )
     customer = _resolve_customer(
         external_userid=external_userid,
         contact=detail["external_contact"],
@@ -282,8 +285,8 @@ def friendship_edit(
     friendship: Friendship,
     remark: str,
     description: str,
-    add_tags: list[str] = (),
-    remove_tags: list[str] = (),
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
 ) -> Friendship:
     """A guide edits a friend's remark, description and tags; WeCom is updated first, then siyu.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -37,7 +38,7 @@ def members() -> list[str]:
         .exclude(wecom_userid=None)
         .exclude(store=None)
     )
-    ids = set(staff.values_list("wecom_userid", flat=True))
+    ids = {u for u in staff.values_list("wecom_userid", flat=True) if u}
     ids |= set(Store.objects.exclude(wecom_userid="").values_list("wecom_userid", flat=True))
     return sorted(ids)
 
@@ -62,7 +63,8 @@ class _Org:
         for staff in (
             Staff.objects.select_related("store").exclude(wecom_userid=None).exclude(store=None)
         ):
-            members[staff.wecom_userid] = (staff, staff.store)
+            if staff.wecom_userid and staff.store is not None:
+                members[staff.wecom_userid] = (staff, staff.store)
         return cls(
             members=members, codes={c.state: c for c in ChannelCode.objects.select_related("staff")}
         )
@@ -92,7 +94,9 @@ def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org:
             | Q(kind=IdentityKind.UNIONID, key__in=unionids)
         ).values_list("kind", "key", "customer_id")
     }
-    to_add, people, person_of = [], [], {}
+    to_add: list[tuple] = []
+    people: list[dict[str, Any]] = []
+    person_of: dict[str, int] = {}
     for pair, contact, follow in items:
         userid, external = pair
         existing = active.get(pair)

@@ -14,7 +14,7 @@ import logging
 import time
 import urllib.error
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -200,7 +200,12 @@ class WeComClient:
         )["tag_group"]
 
     def mark_tag(
-        self, *, userid: str, external_userid: str, add: list[str] = (), remove: list[str] = ()
+        self,
+        *,
+        userid: str,
+        external_userid: str,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
     ) -> None:
         self.call(
             "externalcontact/mark_tag",
@@ -273,7 +278,7 @@ class WeComClient:
         sender: str,
         external_userids: list[str],
         text: str,
-        attachments: list[dict[str, Any]] = (),
+        attachments: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
         return self.call(
             "externalcontact/add_msg_template",
@@ -287,7 +292,7 @@ class WeComClient:
         )
 
     def add_moment_task(
-        self, *, text: str, attachments: list[dict[str, Any]] = (), senders: list[str] = ()
+        self, *, text: str, attachments: Sequence[dict[str, Any]] = (), senders: Sequence[str] = ()
     ) -> str:
         body: dict[str, Any] = {"text": {"content": text}, "attachments": list(attachments)}
         if senders:
@@ -297,7 +302,9 @@ class WeComClient:
     def moment_task_result(self, jobid: str) -> dict[str, Any]:
         return self.call("externalcontact/get_moment_task_result", jobid=jobid)
 
-    def group_chats(self, *, owners: list[str] = (), cursor: str = "") -> Iterator[dict[str, Any]]:
+    def group_chats(
+        self, *, owners: Sequence[str] = (), cursor: str = ""
+    ) -> Iterator[dict[str, Any]]:
         while True:
             body: dict[str, Any] = {"status_filter": 0, "cursor": cursor, "limit": 1000}
             if owners:
