@@ -118,6 +118,50 @@ def follow_apply(friendship: Friendship, follow: dict[str, Any]) -> bool:
     return True
 
 
+def follow_added_at(follow: dict[str, Any]) -> dt.datetime | None:
+    """When WeCom says the friendship began (`createtime`), if it says."""
+    created = follow.get("createtime")
+    return dt.datetime.fromtimestamp(int(created), tz=dt.UTC) if created else None
+
+
+def credited_guide(code: ChannelCode | None, staff: Staff | None) -> Staff | None:
+    """The guide credited with a new friend: the code's guide, else the member when a guide or manager."""
+    if code is not None and code.staff is not None:
+        return code.staff
+    return staff if staff is not None and staff.role in (Role.GUIDE, Role.STORE_MANAGER) else None
+
+
+def friendship_build(
+    *,
+    userid: str,
+    external_userid: str,
+    customer_id: int,
+    store: Store,
+    staff: Staff | None,
+    credited: Staff | None,
+    code: ChannelCode | None,
+    follow: dict[str, Any],
+    state: str,
+    added_at: dt.datetime | None,
+    is_duplicate: bool,
+) -> Friendship:
+    """An unsaved friendship as WeCom describes it; friendship_add saves one, the import bulk-creates many."""
+    return Friendship(
+        wecom_userid=userid,
+        external_userid=external_userid,
+        customer_id=customer_id,
+        store=store,
+        staff=staff,
+        credited_staff=credited,
+        channel_code=code,
+        add_way=int(follow.get("add_way") or 0),
+        state=state[:30],
+        added_at=added_at or timezone.now(),
+        is_duplicate=is_duplicate,
+        **follow_fields(follow),
+    )
+
+
 def _member(userid: str) -> tuple[Staff | None, Store | None]:
     """The staff member or store account behind a WeCom member user id."""
     staff = Staff.objects.select_related("store").filter(wecom_userid=userid).first()
@@ -203,13 +247,7 @@ def friendship_add(
     code = (
         ChannelCode.objects.select_related("staff").filter(state=state).first() if state else None
     )
-    credited = (
-        code.staff
-        if code is not None and code.staff is not None
-        else (
-            staff if staff is not None and staff.role in (Role.GUIDE, Role.STORE_MANAGER) else None
-        )
-    )
+    credited = credited_guide(code, staff)
     detail = detail or WeComClient().get_external_contact(external_userid)
     follow: dict[str, Any] = next(
         (f for f in detail["follow_user"] if f.get("userid") == userid), {}
@@ -220,8 +258,7 @@ def friendship_add(
         store=store,
         guide=credited,
     )
-    if added_at is None and follow.get("createtime"):
-        added_at = dt.datetime.fromtimestamp(int(follow["createtime"]), tz=dt.UTC)
+    added_at = added_at or follow_added_at(follow)
     duplicate = (
         Friendship.objects.filter(
             customer=customer, status=FriendshipStatus.ACTIVE, store__brand_id=store.brand_id
@@ -229,20 +266,21 @@ def friendship_add(
         .exclude(store=store)
         .exists()
     )
-    return Friendship.objects.create(
-        wecom_userid=userid,
+    friendship = friendship_build(
+        userid=userid,
         external_userid=external_userid,
-        customer=customer,
+        customer_id=customer.pk,
         store=store,
         staff=staff,
-        credited_staff=credited,
-        channel_code=code,
-        add_way=int(follow.get("add_way") or 0),
-        state=state[:30],
-        added_at=added_at or timezone.now(),
-        **follow_fields(follow),
+        credited=credited,
+        code=code,
+        follow=follow,
+        state=state,
+        added_at=added_at,
         is_duplicate=duplicate,
     )
+    friendship.save()
+    return friendship
 
 
 @transaction.atomic

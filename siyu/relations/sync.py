@@ -11,7 +11,6 @@ report what they changed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from siyu.members import services as member_services
 from siyu.members.models import Gender, Identity, IdentityKind
-from siyu.org.models import Role, Staff, StaffStatus, Store
+from siyu.org.models import Staff, StaffStatus, Store
 from siyu.relations import services
 from siyu.relations.models import ChannelCode, Friendship, FriendshipStatus, SyncKind, SyncRun
 from siyu.wecom.client import WeComClient
@@ -117,7 +116,7 @@ def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org:
                 userid=userid,
                 external_userid=external,
                 state=follow.get("state", ""),
-                added_at=_created(follow),
+                added_at=services.follow_added_at(follow),
                 detail=detail,
             ):
                 run.added += 1
@@ -125,15 +124,7 @@ def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org:
             continue
         staff, store = org.members[userid]
         code = org.codes.get(follow.get("state", ""))
-        credited = (
-            code.staff
-            if code is not None and code.staff is not None
-            else (
-                staff
-                if staff is not None and staff.role in (Role.GUIDE, Role.STORE_MANAGER)
-                else None
-            )
-        )
+        credited = services.credited_guide(code, staff)
         if by_external is None and external not in person_of:
             identities = {IdentityKind.EXTERNAL_USERID: external}
             if contact.get("unionid"):
@@ -172,32 +163,23 @@ def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org:
         brand_of[store.pk] = store.brand_id
         at_stores.setdefault(customer_id, set()).add(store.pk)
         rows.append(
-            Friendship(
-                wecom_userid=pair[0],
+            services.friendship_build(
+                userid=pair[0],
                 external_userid=pair[1],
                 customer_id=customer_id,
                 store=store,
                 staff=staff,
-                credited_staff=credited,
-                channel_code=code,
-                add_way=int(follow.get("add_way") or 0),
-                state=(follow.get("state") or "")[:30],
-                added_at=_created(follow) or timezone.now(),
-                **services.follow_fields(follow),
+                credited=credited,
+                code=code,
+                follow=follow,
+                state=follow.get("state") or "",
+                added_at=services.follow_added_at(follow),
                 is_duplicate=duplicate,
             )
         )
         _note(run, "added", *pair)
     Friendship.objects.bulk_create(rows)
     run.added += len(rows)
-
-
-def _created(follow: dict) -> dt.datetime | None:
-    return (
-        dt.datetime.fromtimestamp(int(follow["createtime"]), tz=dt.UTC)
-        if follow.get("createtime")
-        else None
-    )
 
 
 def sync_run(
