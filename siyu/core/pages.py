@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,12 @@ def render_list(request: HttpRequest, template: str, context: dict[str, Any]) ->
     if htmx and not htmx.boosted and htmx.target == "results":
         return render(request, template.replace(".html", "_results.html"), context)
     return render(request, template, context)
+
+
+def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    """Show a service's refusal on the page it was asked from, one message per problem."""
+    for message in exc.messages:
+        messages.error(request, message)
 
 
 def int_param(value: str | None) -> int | None:

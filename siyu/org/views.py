@@ -1,13 +1,12 @@
 """Console pages for the org tree: tree, stores, staff, imports, API tokens. Thin: selectors render."""
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from siyu.core.pages import int_param, page_of, query_without, render_list
+from siyu.core.pages import flash_errors, int_param, page_of, query_without, render_list
 from siyu.org import imports, regions, selectors, services
 from siyu.org.models import Role, StaffStatus, StoreStatus
 from siyu.org.scope import Capability
@@ -108,8 +107,7 @@ def org_import(request: HttpRequest) -> HttpResponse:
             else:
                 raise ValidationError({"kind": _("Choose what the file holds.")})
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            flash_errors(request, exc)
     return render(request, "org/import.html", {"report": report})
 
 
@@ -122,8 +120,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 scope=request.scope, actor=request.user, name=request.POST.get("name", "")
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            flash_errors(request, exc)
     tokens = selectors.api_token_list(scope=request.scope)
     return render(
         request, "org/token_list.html", {"tokens": tokens, "created_secret": created_secret}

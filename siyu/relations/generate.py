@@ -37,41 +37,32 @@ def generate(ctx: Context) -> None:
     now = dt.datetime.combine(ctx.today, dt.time(21), ZoneInfo(settings.TIME_ZONE))
     code_id = next_id(ChannelCode._meta.db_table)
     codes, code_of = [], {}
+
+    def code_row(
+        pk: int, kind: str, store_id: int, staff_id: int | None, wecom_userid: str
+    ) -> tuple:
+        # An offline demo code: no contact way was asked of WeCom, so config_id is a placeholder.
+        return (
+            pk,
+            kind,
+            store_id,
+            staff_id,
+            wecom_userid,
+            "",
+            f"sy{pk}",
+            f"demo-{pk}",
+            "",
+            True,
+            now,
+        )
+
     for guide in guides.values():
         for kind in KINDS:
-            codes.append(
-                (
-                    code_id,
-                    kind,
-                    guide.store_id,
-                    guide.pk,
-                    guide.wecom_userid,
-                    "",
-                    f"sy{code_id}",
-                    f"demo-{code_id}",
-                    "",
-                    True,
-                    now,
-                )
-            )
+            codes.append(code_row(code_id, kind, guide.store_id, guide.pk, guide.wecom_userid))
             code_of[(guide.pk, kind)] = code_id
             code_id += 1
     for store in stores.values():
-        codes.append(
-            (
-                code_id,
-                "store",
-                store.pk,
-                None,
-                store.wecom_userid,
-                "",
-                f"sy{code_id}",
-                f"demo-{code_id}",
-                "",
-                True,
-                now,
-            )
-        )
+        codes.append(code_row(code_id, "store", store.pk, None, store.wecom_userid))
         code_of[(store.pk, "store")] = code_id
         code_id += 1
     with transaction.atomic():

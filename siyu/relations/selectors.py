@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from siyu.org.scope import Scope, access, scoped
 from siyu.relations.models import ChannelCode, Friendship, FriendshipStatus, Transfer
@@ -11,7 +11,10 @@ from siyu.relations.models import ChannelCode, Friendship, FriendshipStatus, Tra
 def channel_code_list(
     *, scope: Scope, store_id: int | None = None, kind: str = ""
 ) -> QuerySet[ChannelCode]:
-    qs = scoped(ChannelCode.objects.select_related("store", "staff"), scope)
+    # The friend count per code in the same query (the list shows it on every row).
+    qs = scoped(ChannelCode.objects.select_related("store", "staff"), scope).annotate(
+        friend_count=Count("friendships")
+    )
     if store_id:
         qs = qs.filter(store_id=store_id)
     if kind:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from siyu.relations.models import (
     TransferKind,
     TransferStatus,
 )
+from siyu.relations.selectors import corp_tags
 from siyu.wecom.client import WeComClient, WeComError
 
 logger = logging.getLogger(__name__)
@@ -325,11 +326,19 @@ def friendship_edit(
     description: str,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
+    tags: Collection[str] | None = None,
 ) -> Friendship:
     """A guide edits a friend's remark, description and tags; WeCom is updated first, then siyu.
 
+    Tags change either by `add_tags` / `remove_tags`, or by `tags`: the full set ticked among
+    the corp's tags (anything WeCom does not offer is ignored, tags outside the list stay).
     The caller fetched `friendship` through its scope.
     """
+    if tags is not None:
+        offered = {t["id"] for t in corp_tags()}
+        wanted = set(tags) & offered
+        add_tags = sorted(wanted - set(friendship.tags))
+        remove_tags = sorted((offered & set(friendship.tags)) - wanted)
     if friendship.status != FriendshipStatus.ACTIVE:
         raise ValidationError({"friendship": _("This customer is no longer a friend.")})
     if len(remark) > 100 or len(description) > 200:

@@ -3,14 +3,13 @@
 import datetime as dt
 
 import segno
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from siyu.core.pages import int_param, page_of, query_without, render_list
+from siyu.core.pages import flash_errors, int_param, page_of, query_without, render_list
 from siyu.org import selectors as org_selectors
 from siyu.org.models import Role, StaffStatus
 from siyu.org.scope import Capability
@@ -43,8 +42,7 @@ def channel_code_list(request: HttpRequest) -> HttpResponse:
             )
             return redirect("channel_code_list")
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            flash_errors(request, exc)
     codes = selectors.channel_code_list(
         scope=request.scope, store_id=int_param(request.GET.get("store"))
     )
@@ -114,8 +112,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
             services.transfer_request(handover=handover, takeover=takeover, actor=request.user)
             return redirect("transfer_list")
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            flash_errors(request, exc)
     status = request.GET.get("status", "")
     transfers = selectors.transfer_list(scope=request.scope, status=status)
     staff = org_selectors.staff_list(scope=request.scope).exclude(store=None)
@@ -138,16 +135,13 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def friendship_edit(request: HttpRequest, friendship_id: int) -> HttpResponse:
     """HTMX from the customer card: save remark, description and tags, synced to WeCom."""
     friendship = selectors.friendship_get(scope=request.scope, friendship_id=friendship_id)
-    offered = {t["id"] for t in selectors.corp_tags()}
-    checked = set(request.POST.getlist("tags")) & offered
     error = None
     try:
         services.friendship_edit(
             friendship=friendship,
             remark=request.POST.get("remark", "").strip(),
             description=request.POST.get("description", "").strip(),
-            add_tags=sorted(checked - set(friendship.tags)),
-            remove_tags=sorted((offered & set(friendship.tags)) - checked),
+            tags=request.POST.getlist("tags"),
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)

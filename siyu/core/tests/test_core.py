@@ -99,3 +99,14 @@ def test_htmx_request_gets_only_the_results(world: World, client: Client) -> Non
     assert "<html" not in html and 'data-testid="customer-table"' in html
     assert f"/console/customers/{world.customers['c1'].pk}/" in html
     assert f"/console/customers/{world.customers['c2'].pk}/" not in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/console/channel-codes/", "/console/transfers/", "/console/acquisition/"]
+)
+def test_relations_pages_use_a_fixed_number_of_queries(
+    related_world: World, url: str, django_assert_max_num_queries
+) -> None:
+    client = related_world.login(Client(), "ada")
+    with django_assert_max_num_queries(12):  # never one query per code, transfer or row
+        assert client.get(url).status_code == 200
