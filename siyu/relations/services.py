@@ -100,11 +100,21 @@ def channel_code_create(
 
 
 def follow_fields(follow: dict[str, Any]) -> dict[str, Any]:
-    """The remark, description and tags a WeCom `follow_user` / `follow_info` carries."""
+    """The remark, description and corp tags a WeCom follow carries.
+
+    `batch/get_by_user` lists tag ids (`follow_info.tag_id[]`); `externalcontact/get` gives
+    tag objects (`follow_user.tags[]`), of which only type 1 (corp tags) are siyu's to keep.
+    """
+    if "tags" in follow:
+        tags = [
+            t["tag_id"] for t in follow["tags"] or [] if t.get("type", 1) == 1 and t.get("tag_id")
+        ]
+    else:
+        tags = list(follow.get("tag_id") or [])
     return {
         "remark": (follow.get("remark") or "")[:100],
         "description": (follow.get("description") or "")[:200],
-        "tags": list(follow.get("tag_id") or []),
+        "tags": tags,
     }
 
 

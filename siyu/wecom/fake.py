@@ -45,24 +45,31 @@ def err(code: int, message: str) -> Json:
 class _Follows(dict):
     """The (member, customer) → follow map, with a version that moves on every change, so
     paginated listings can be cached between changes (WeCom serves pages fast; a fake that
-    re-sorted every friendship for every page would be the bottleneck of any benchmark)."""
+    re-sorted every friendship for every page would be the bottleneck of any benchmark), and
+    an index of each customer's members, so `externalcontact/get` does not walk every follow."""
 
     version = 0
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.members_of: dict[str, set[str]] = {}
+
     def __setitem__(self, key: Any, value: Any) -> None:
         self.version += 1
+        self.members_of.setdefault(key[1], set()).add(key[0])
         super().__setitem__(key, value)
 
     def __delitem__(self, key: Any) -> None:
-        self.version += 1
-        super().__delitem__(key)
+        self.pop(key)
 
     def pop(self, key: Any, *default: Any) -> Any:
         self.version += 1
+        self.members_of.get(key[1], set()).discard(key[0])
         return super().pop(key, *default)
 
     def clear(self) -> None:
         self.version += 1
+        self.members_of.clear()
         super().clear()
 
 
@@ -163,6 +170,7 @@ class FakeCorp:
             return handler(self, query, body)
 
     def follow_info(self, userid: str, external_userid: str) -> Json:
+        """A follow as `batch/get_by_user` lists it (`follow_info`, tags as `tag_id[]`)."""
         f = self.follows[(userid, external_userid)]
         return {
             "userid": userid,
@@ -174,6 +182,21 @@ class FakeCorp:
             "state": f["state"],
             "oper_userid": userid,
         }
+
+    def follow_user(self, userid: str, external_userid: str) -> Json:
+        """A follow as `externalcontact/get` returns it: tags as objects (type 1: corp tags)."""
+        info = self.follow_info(userid, external_userid)
+        names = {t["id"]: (g["group_name"], t["name"]) for g in self.tag_groups for t in g["tag"]}
+        info["tags"] = [
+            {
+                "group_name": names.get(t, ("", ""))[0],
+                "tag_name": names.get(t, ("", ""))[1],
+                "tag_id": t,
+                "type": 1,
+            }
+            for t in info.pop("tag_id")
+        ]
+        return info
 
     def add_friend(
         self, *, userid: str, contact: Json, state: str, add_way: int = 1, at: int | None = None
@@ -232,7 +255,8 @@ def _get(corp: FakeCorp, query: Json, body: Json) -> Json:
     contact = corp.contacts.get(external_userid)
     if contact is None:
         return err(84061, "not external contact")
-    follows = [corp.follow_info(u, e) for (u, e) in corp.follows if e == external_userid]
+    members = sorted(corp.follows.members_of.get(external_userid, ()))  # type: ignore[attr-defined]
+    follows = [corp.follow_user(u, external_userid) for u in members]
     return ok(external_contact=contact, follow_user=follows, next_cursor="")
 
 

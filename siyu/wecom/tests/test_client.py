@@ -94,8 +94,9 @@ def test_tags_and_remarks(client, fake_wecom) -> None:
     client.mark_tag(userid="g1", external_userid=e, add=[outdoor])
     client.remark(userid="g1", external_userid=e, remark="李四 户外", description="喜欢极寒系列")
     follow = client.get_external_contact(e)["follow_user"][0]
-    assert (follow["tag_id"], follow["remark"], follow["description"]) == (
-        [outdoor],
+    tags = [(t["tag_id"], t["group_name"], t["tag_name"], t["type"]) for t in follow["tags"]]
+    assert (tags, follow["remark"], follow["description"]) == (
+        [(outdoor, "场景", "户外", 1)],
         "李四 户外",
         "喜欢极寒系列",
     )
