@@ -48,29 +48,35 @@ def _note(run: SyncRun, change: str, userid: str, external_userid: str) -> None:
 
 
 @dataclass
-class _Org:
+class Org:
     """What a run needs to know about members and codes, read once instead of per friendship."""
 
     members: dict[str, tuple[Staff | None, Store]]
     codes: dict[str, ChannelCode]
 
     @classmethod
-    def load(cls) -> _Org:
+    def load(cls, *, userids: set[str] | None = None, states: set[str] | None = None) -> Org:
+        """Every member and code, or (for a batch of callbacks) only the ones named."""
+        stores, staff = Store.objects.exclude(wecom_userid=""), Staff.objects.exclude(store=None)
+        codes = ChannelCode.objects.select_related("staff")
+        if userids is not None:
+            stores = stores.filter(wecom_userid__in=userids)
+            staff = staff.filter(wecom_userid__in=userids)
+        if states is not None:
+            codes = codes.filter(state__in=states)
         members: dict[str, tuple[Staff | None, Store]] = {}
-        for store in Store.objects.exclude(wecom_userid=""):
+        for store in stores:
             members[store.wecom_userid] = (None, store)
-        for staff in (
-            Staff.objects.select_related("store").exclude(wecom_userid=None).exclude(store=None)
-        ):
-            if staff.wecom_userid and staff.store is not None:
-                members[staff.wecom_userid] = (staff, staff.store)
-        return cls(
-            members=members, codes={c.state: c for c in ChannelCode.objects.select_related("staff")}
-        )
+        for person in staff.select_related("store").exclude(wecom_userid=None):
+            if person.wecom_userid and person.store is not None:
+                members[person.wecom_userid] = (person, person.store)
+        return cls(members=members, codes={c.state: c for c in codes})
 
 
-def _apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org: _Org) -> None:
-    """Apply one page of batch/get_by_user: a few queries for the page, not per friendship."""
+def apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org: Org) -> None:
+    """Apply one page of batch/get_by_user items ({external_contact, follow_info}): a few
+    queries for the page, not per friendship. Also the path of a batch of new-friend
+    callbacks. Each (member, customer) pair may appear once in `page`."""
     items = []
     for item in page:
         contact, follow = item.get("external_contact", {}), item.get("follow_info", {})
@@ -199,7 +205,7 @@ def sync_run(
     chunks = [userids[i : i + CHUNK] for i in range(0, len(userids), CHUNK)]
     client = WeComClient()
     seen: set[tuple[str, str]] = set()
-    org = _Org.load()
+    org = Org.load()
     if kind == SyncKind.RECONCILE and run.position.get("chunk", 0):
         run.position = {
             "chunk": 0,
@@ -209,7 +215,7 @@ def sync_run(
         cursor = run.position.get("cursor", "") if index == run.position.get("chunk", 0) else ""
         for page, next_cursor in client.iter_contacts_by_user(chunks[index], cursor=cursor):
             with transaction.atomic():
-                _apply_page(run, page, seen, org)
+                apply_page(run, page, seen, org)
                 run.position = {"chunk": index if next_cursor else index + 1, "cursor": next_cursor}
                 run.save()
             if progress:

@@ -1,12 +1,26 @@
-"""Callbacks from receipt to effect: store once, acknowledge, process in the background.
+"""Callbacks from receipt to effect: store once, acknowledge, process in batches behind.
 
-`callback_receive()` stores the decrypted callback under the SHA-256 of its plaintext —
-WeCom's redelivery of the same callback is byte-identical, so it is stored once and
-processed once — and enqueues `tasks.process_callback` after commit. Apps register what
-they do with an (Event, ChangeType) through `handles()`; `callback_process()` runs the
-handler in a transaction, marks the event done, ignored (nobody handles it) or failed
-(with the error; `callbacks_retry_due`, a periodic job, retries it with back-off up to
-MAX_ATTEMPTS times, and admins see what is left).
+Receiving is one short write: `callback_receive()` inserts the decrypted callback under the
+SHA-256 of its plaintext (WeCom's redelivery of a callback is byte-identical, so a resent
+one is stored once and processed once; the insert ignores the conflict) and asks for a
+drain — which enqueues `tasks.drain_callbacks` only when no drain is already waiting, so
+a burst of a thousand callbacks costs a thousand inserts and one task, not a thousand.
+
+`callbacks_drain()` takes pending events in arrival order, a batch at a time, and cuts
+each batch into runs of consecutive events of one kind:
+
+- kinds registered with `handles_batch()` (new friends) go through in one transaction:
+  `prepare` first fetches what they need from WeCom (concurrently, holding no
+  transaction), then `apply` writes them all and the events are marked done together. If
+  the batch fails, its events fall back to the one-by-one path, so one bad event cannot
+  hold up the others and the error lands on the event that caused it;
+- everything else goes one by one through `callback_process()`, which runs the
+  `handles()` handler in a transaction and marks the event done, ignored (nobody handles
+  it) or failed (with the error).
+
+Failed events are retried with back-off by `callbacks_retry_due`, a periodic job, up to
+MAX_ATTEMPTS times (admins see what is left); the same job restarts a drain if pending
+events have waited too long (a lost task or a worker that died mid-batch).
 """
 
 from __future__ import annotations
@@ -15,18 +29,41 @@ import datetime as dt
 import hashlib
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from siyu.wecom.crypto import parse_event
-from siyu.wecom.models import CallbackEvent, CallbackStatus
+from siyu.wecom.models import CallbackEvent, CallbackQueue, CallbackStatus
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[dict[str, str]], None]
+Fields = dict[str, str]
+Handler = Callable[[Fields], None]
 _handlers: dict[tuple[str, str], Handler] = {}
 MAX_ATTEMPTS = 5
+BATCH = 200  # events a drain reads at once
+STALE = dt.timedelta(minutes=2)  # pending longer than this: the drain that should have run is lost
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """Handles many events of one kind at once.
+
+    `prepare(fields_list)` runs outside any transaction and returns one item per event
+    (None: this one goes the one-by-one way); `apply(fields_list, items)` writes the
+    prepared ones inside the transaction that marks them done.
+    """
+
+    prepare: Callable[[list[Fields]], list[Any]]
+    apply: Callable[[list[Fields], list[Any]], None]
+
+
+_batch_handlers: dict[tuple[str, str], BatchHandler] = {}
 
 
 def handles(event: str, change_type: str = "") -> Callable[[Handler], Handler]:
@@ -39,25 +76,115 @@ def handles(event: str, change_type: str = "") -> Callable[[Handler], Handler]:
     return register
 
 
-def callback_receive(plaintext: str) -> tuple[CallbackEvent, bool]:
-    """Store a decrypted callback (once) and enqueue its processing; returns (event, created)."""
+def handles_batch(
+    event: str, *change_types: str, prepare: Callable[[list[Fields]], list[Any]]
+) -> Callable[
+    [Callable[[list[Fields], list[Any]], None]], Callable[[list[Fields], list[Any]], None]
+]:
+    """Register the decorated `apply` (with `prepare`) for runs of these (Event, ChangeType)s.
+
+    The kinds must also have a one-by-one handler (`handles`): it is the fallback.
+    """
+
+    def register(
+        apply: Callable[[list[Fields], list[Any]], None],
+    ) -> Callable[[list[Fields], list[Any]], None]:
+        for change_type in change_types:
+            _batch_handlers[(event, change_type)] = BatchHandler(prepare=prepare, apply=apply)
+        return apply
+
+    return register
+
+
+def callback_receive(plaintext: str) -> None:
+    """Store a decrypted callback (once) and make sure a drain will process it."""
+    fields = parse_event(plaintext)
+    with transaction.atomic():
+        CallbackEvent.objects.bulk_create(
+            [
+                CallbackEvent(
+                    dedupe_key=hashlib.sha256(plaintext.encode()).hexdigest(),
+                    event=fields.get("Event", ""),
+                    change_type=fields.get("ChangeType", ""),
+                    plaintext=plaintext,
+                    fields=fields,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        drain_request()
+
+
+def drain_request(*, force: bool = False) -> None:
+    """Enqueue a drain after commit unless one is already waiting to start (or when forced)."""
     from siyu.wecom import tasks
 
-    fields = parse_event(plaintext)
-    key = hashlib.sha256(plaintext.encode()).hexdigest()
-    with transaction.atomic():
-        event, created = CallbackEvent.objects.get_or_create(
-            dedupe_key=key,
-            defaults={
-                "event": fields.get("Event", ""),
-                "change_type": fields.get("ChangeType", ""),
-                "plaintext": plaintext,
-                "fields": fields,
-            },
+    raised = CallbackQueue.objects.filter(pk=1, drain_requested=False).update(drain_requested=True)
+    if not raised and not force:
+        _queue, raised = CallbackQueue.objects.get_or_create(
+            pk=1, defaults={"drain_requested": True}
         )
-        if created:
-            transaction.on_commit(lambda: tasks.process_callback.enqueue(event.pk))
-    return event, created
+    if raised or force:
+        transaction.on_commit(tasks.drain_callbacks.enqueue)
+
+
+def callbacks_drain() -> int:
+    """Process every pending callback in arrival order; returns how many were finished."""
+    # Lower the flag first: a callback stored from now on asks for (and gets) another drain.
+    CallbackQueue.objects.filter(pk=1).update(drain_requested=False)
+    finished, after = 0, 0
+    while True:
+        batch = list(
+            CallbackEvent.objects.filter(status=CallbackStatus.PENDING, pk__gt=after).order_by(
+                "pk"
+            )[:BATCH]
+        )
+        if not batch:
+            return finished
+        after = batch[-1].pk
+        for batcher, run in groupby(batch, key=lambda e: _batch_handlers.get(e.kind)):
+            events = list(run)
+            if batcher is not None and len(events) > 1:
+                finished += _process_batch(batcher, events)
+            else:
+                finished += sum(
+                    callback_process(e.pk) in (CallbackStatus.DONE, CallbackStatus.IGNORED)
+                    for e in events
+                )
+
+
+def _process_batch(batcher: BatchHandler, events: Sequence[CallbackEvent]) -> int:
+    try:
+        items = batcher.prepare([e.fields for e in events])
+    except Exception:  # preparing is a network round; on any failure go one by one
+        logger.warning("WeCom callback batch could not be prepared", exc_info=True)
+        items = [None] * len(events)
+    ready = {e.pk: item for e, item in zip(events, items, strict=True) if item is not None}
+    finished, batched = 0, False
+    if ready:
+        try:
+            with transaction.atomic():
+                # Another drain may have taken some meanwhile: apply only what is still pending.
+                claimed = set(
+                    CallbackEvent.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=ready, status=CallbackStatus.PENDING)
+                    .values_list("pk", flat=True)
+                )
+                mine = [e for e in events if e.pk in claimed]
+                batcher.apply([e.fields for e in mine], [ready[e.pk] for e in mine])
+                CallbackEvent.objects.filter(pk__in=claimed).update(
+                    status=CallbackStatus.DONE,
+                    attempts=F("attempts") + 1,
+                    processed_at=timezone.now(),
+                    last_error="",
+                )
+                finished, batched = len(claimed), True
+        except Exception:  # the batch failed as a whole: each event's own try records why
+            logger.warning("WeCom callback batch failed; processing one by one", exc_info=True)
+    for event in events:
+        if event.pk not in ready or not batched:
+            finished += callback_process(event.pk) in (CallbackStatus.DONE, CallbackStatus.IGNORED)
+    return finished
 
 
 def callback_process(event_id: int) -> str:
@@ -66,9 +193,7 @@ def callback_process(event_id: int) -> str:
         event = CallbackEvent.objects.select_for_update().get(pk=event_id)
         if event.status in (CallbackStatus.DONE, CallbackStatus.IGNORED):
             return event.status
-        handler = _handlers.get((event.event, event.change_type)) or _handlers.get(
-            (event.event, "")
-        )
+        handler = _handlers.get(event.kind) or _handlers.get((event.event, ""))
         event.attempts += 1
         event.processed_at = timezone.now()
         if handler is None:
@@ -92,10 +217,16 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def callbacks_retry_due(now: dt.datetime | None = None) -> int:
-    """Re-enqueue failed callbacks whose back-off has passed (a periodic job); returns the count."""
+    """Re-enqueue failed callbacks whose back-off has passed, and restart a drain when pending
+    callbacks have waited too long (a periodic job); returns how many failed ones were retried."""
     from siyu.wecom import tasks
 
     now = now or timezone.now()
+    if CallbackEvent.objects.filter(
+        status=CallbackStatus.PENDING, received_at__lt=now - STALE
+    ).exists():
+        with transaction.atomic():
+            drain_request(force=True)
     due = [
         e.pk
         for e in CallbackEvent.objects.filter(

@@ -34,6 +34,10 @@ class CallbackEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.event}/{self.change_type} #{self.pk}"
 
+    @property
+    def kind(self) -> tuple[str, str]:
+        return (self.event, self.change_type)
+
 
 class AccessToken(models.Model):
     """The corp's access token, shared by every process (WeCom limits how often one is fetched)."""
@@ -44,3 +48,13 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.corp_id} until {self.expires_at}"
+
+
+class CallbackQueue(models.Model):
+    """One row: whether a drain of pending callbacks is already waiting to start, so a burst
+    of callbacks enqueues one drain task instead of one task each."""
+
+    drain_requested = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"drain requested: {self.drain_requested}"

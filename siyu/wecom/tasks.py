@@ -12,6 +12,14 @@ def process_callback(event_id: int) -> str:
 
 
 @task()
+def drain_callbacks() -> int:
+    """Process every pending callback, in batches where a kind allows (see events)."""
+    from siyu.wecom.events import callbacks_drain
+
+    return callbacks_drain()
+
+
+@task()
 def retry_failed_callbacks() -> int:
     from siyu.wecom.events import callbacks_retry_due
 
