@@ -30,6 +30,9 @@ def main() -> None:
         "--callbacks", type=int, default=2000, help="callbacks in the WeCom benchmark"
     )
     parser.add_argument(
+        "--connections", type=int, default=4, help="connections the callbacks arrive on"
+    )
+    parser.add_argument(
         "--friendships", type=int, default=100_000, help="friendships the onboarding sync imports"
     )
     parser.add_argument("--sync-guides", type=int, default=500, help="guides holding them")

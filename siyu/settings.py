@@ -119,8 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # order, and SQLite's 2 MiB default makes large imports slow down as tables grow.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
     }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 60)
+# Keep each server thread's connection between requests: opening one (and, on SQLite,
+# running the pragmas above) cost more than the work of a small request such as a callback.
+DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -119,11 +119,18 @@ def drain_request(*, force: bool = False) -> None:
     """Enqueue a drain after commit unless one is already waiting to start (or when forced)."""
     from siyu.wecom import tasks
 
-    raised = CallbackQueue.objects.filter(pk=1, drain_requested=False).update(drain_requested=True)
-    if not raised and not force:
-        _queue, raised = CallbackQueue.objects.get_or_create(
-            pk=1, defaults={"drain_requested": True}
+    # One statement on the hot path of every callback: create the flag row or raise the
+    # flag, and learn whether this call raised it. The ORM has no conditional upsert;
+    # this SQL is the same on SQLite (3.24+) and PostgreSQL.
+    table = connection.ops.quote_name(CallbackQueue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, drain_requested) VALUES (1, %s) "  # noqa: S608
+            f"ON CONFLICT (id) DO UPDATE SET drain_requested = %s "
+            f"WHERE {table}.drain_requested = %s",
+            [True, True, False],
         )
+        raised = cursor.rowcount == 1
     if raised or force:
         transaction.on_commit(tasks.drain_callbacks.enqueue)
 

@@ -23,9 +23,9 @@ import urllib.error
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import waitress
 
 from siyu.wecom import http
 from siyu.wecom.crypto import CallbackCrypto
@@ -728,17 +728,27 @@ def make_app(corp: FakeCorp) -> Callable[..., Iterable[bytes]]:
     return app
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+class FakeServer:
+    """The fake served by waitress: HTTP/1.1 keep-alive and a pool of threads, as an API
+    front end serves (siyu calls the API while a callback is in flight, from several
+    threads at once)."""
+
+    def __init__(self, corp: FakeCorp, host: str, port: int, threads: int = 8):
+        self._server = waitress.create_server(
+            make_app(corp), host=host, port=port, threads=threads, ident="fake-wecom"
+        )
+        self.server_port: int = self._server.effective_port  # type: ignore[union-attr]
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def shutdown(self) -> None:
+        self._server.close()
+
+    def server_close(self) -> None:
+        """Closed by shutdown already (kept for callers written against socketserver)."""
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
-def serve(corp: FakeCorp, host: str, port: int) -> _ThreadingServer:
-    """A threaded HTTP server for `corp` (threads: siyu calls the API while a callback is in flight)."""
-    return make_server(
-        host, port, make_app(corp), server_class=_ThreadingServer, handler_class=_QuietHandler
-    )
+def serve(corp: FakeCorp, host: str, port: int) -> FakeServer:
+    """A server for `corp` on host:port (0: any free port, read back from `server_port`)."""
+    return FakeServer(corp, host, port)
