@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import random
 import threading
 import time
@@ -734,6 +735,8 @@ class FakeServer:
     threads at once)."""
 
     def __init__(self, corp: FakeCorp, host: str, port: int, threads: int = 8):
+        # Bursts briefly queue requests behind the threads; that is expected, not news.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self._server = waitress.create_server(
             make_app(corp), host=host, port=port, threads=threads, ident="fake-wecom"
         )
