@@ -43,6 +43,12 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_media(settings: Any, tmp_path: Any) -> None:
+    """Uploads and rendered posters land in the test's own folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class World:
     group: Group

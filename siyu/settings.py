@@ -52,6 +52,13 @@ def _kept_secret(name: str, filename: str) -> str:
 SECRET_KEY = _kept_secret("SECRET_KEY", "secret_key")
 # Encryption key for personal data (phone numbers). Losing it makes stored phones unreadable.
 SIYU_FIELD_KEY = _kept_secret("SIYU_FIELD_KEY", "field_key")
+# Where customers reach siyu's public pages (share links, posters, moments links).
+SIYU_PUBLIC_URL = os.environ.get("SIYU_PUBLIC_URL", "http://127.0.0.1:8000")
+# WeChat web OAuth for landing pages: "dev" (offline stand-in), "mp" (the real Official
+# Account flow, with WECHAT_APPID / WECHAT_SECRET) or "off" (visitors stay anonymous).
+WECHAT_OAUTH = os.environ.get("WECHAT_OAUTH", "dev")
+WECHAT_APPID = os.environ.get("WECHAT_APPID", "")
+WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "")
 
 DEBUG = envbool("DEBUG", "false")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -72,6 +79,7 @@ INSTALLED_APPS = [
     "siyu.members",
     "siyu.wecom",
     "siyu.relations",
+    "siyu.content",
 ]
 
 MIDDLEWARE = [

@@ -139,6 +139,8 @@ class Staff(models.Model):
     class Meta:
         ordering = ["employee_no"]
         indexes = [models.Index(fields=["store", "role"]), models.Index(fields=["branch", "role"])]
+        # Capabilities a role does not carry but a person may be given (see scope.GRANTABLE).
+        permissions = [("approve_content", _("Approve and publish content"))]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.employee_no})"

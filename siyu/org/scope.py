@@ -51,6 +51,8 @@ class Capability(enum.StrEnum):
     EDIT_CUSTOMERS = "edit_customers"
     MANAGE_RELATIONS = "manage_relations"  # channel codes, hand-over of a leaving guide's customers
     MANAGE_WECOM = "manage_wecom"  # see and retry failed WeCom callbacks
+    EDIT_CONTENT = "edit_content"  # create and edit library items, submit them for review
+    APPROVE_CONTENT = "approve_content"  # approve, reject, publish, withdraw; push moments tasks
 
 
 ROLE_LEVEL = {
@@ -72,6 +74,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MERGE_CUSTOMERS,
             Capability.EDIT_CUSTOMERS,
             Capability.MANAGE_RELATIONS,
+            Capability.EDIT_CONTENT,
         }
     ),
     Role.BRANCH_MANAGER: frozenset({Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS}),
@@ -81,6 +84,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GUIDE: frozenset({Capability.EDIT_CUSTOMERS}),
 }
 TOKEN_CAPABILITIES = frozenset({Capability.EDIT_CUSTOMERS})
+# Capabilities given to a person, beyond their role, by a Django permission: editors and
+# approvers of content are distinct people, both usually HQ operators.
+GRANTABLE = {Capability.APPROVE_CONTENT: "org.approve_content"}
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,14 @@ def scope_for_staff(staff: Any) -> Scope:
         store_id=staff.store_id,
         staff_id=staff.pk,
         role=staff.role,
-        capabilities=ROLE_CAPABILITIES[staff.role],
+        capabilities=ROLE_CAPABILITIES[staff.role] | _granted(staff),
     )
+
+
+def _granted(staff: Any) -> frozenset[Capability]:
+    if staff.user is None or staff.role == Role.GUIDE:
+        return frozenset()
+    return frozenset(c for c, perm in GRANTABLE.items() if staff.user.has_perm(perm))
 
 
 def scope_for_user(user: Any) -> Scope:

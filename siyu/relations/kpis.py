@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,27 +23,12 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
+from siyu.core.periods import period_bounds, rate
 from siyu.org.scope import Scope, scoped
 from siyu.relations.models import AcquisitionTarget, Friendship, FriendshipStatus
 
 BLOCK_WINDOW = dt.timedelta(days=30)
 GROUPS = {"day": "day", "guide": "credited_staff", "store": "store", "branch": "store__branch"}
-
-
-def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00, day after end 00:00) in the group's time zone."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return (
-        dt.datetime.combine(start, dt.time(), zone),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone),
-    )
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    """part / whole as a fraction with 4 decimals (None when there is nothing to divide)."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 @dataclass

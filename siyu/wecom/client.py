@@ -339,6 +339,20 @@ class WeComClient:
     def moment_task_result(self, jobid: str) -> dict[str, Any]:
         return self.call("externalcontact/get_moment_task_result", jobid=jobid)
 
+    def moment_publish_status(self, moment_id: str) -> list[dict[str, Any]]:
+        """Every sender of a moment and whether they posted it (`publish_status` 1)."""
+        rows: list[dict[str, Any]] = []
+        cursor = ""
+        while True:
+            page = self.call(
+                "externalcontact/get_moment_task",
+                {"moment_id": moment_id, "cursor": cursor, "limit": 1000},
+            )
+            rows += page.get("task_list", [])
+            cursor = page.get("next_cursor", "")
+            if not cursor:
+                return rows
+
     def group_chats(
         self, *, owners: Sequence[str] = (), cursor: str = ""
     ) -> Iterator[dict[str, Any]]:

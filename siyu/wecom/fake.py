@@ -432,7 +432,7 @@ def _moment_task(corp: FakeCorp, query: Json, body: Json) -> Json:
     senders = body.get("visible_range", {}).get("sender_list", {}).get("user_list") or list(
         corp.members
     )
-    corp.moment_tasks[jobid] = {"senders": senders}
+    corp.moment_tasks[jobid] = {"senders": senders, "posted": set()}
     return ok(jobid=jobid)
 
 
@@ -451,6 +451,21 @@ def _moment_result(corp: FakeCorp, query: Json, body: Json) -> Json:
             "invalid_sender_list": {"user_list": invalid},
         },
     )
+
+
+def _moment_publish_status(corp: FakeCorp, query: Json, body: Json) -> Json:
+    """Which senders have posted a moment (`get_moment_task`); cursor pages of `limit`."""
+    jobid = body.get("moment_id", "").removeprefix("moment")
+    task = corp.moment_tasks.get(jobid)
+    if task is None:
+        return err(41058, "invalid moment_id")
+    rows = [
+        {"userid": u, "publish_status": 1 if u in task["posted"] else 0} for u in task["senders"]
+    ]
+    start = int(body.get("cursor") or 0)
+    limit = min(int(body.get("limit") or 1000), 1000)
+    end = start + limit
+    return ok(task_list=rows[start:end], next_cursor=str(end) if end < len(rows) else "")
 
 
 def _group_list(corp: FakeCorp, query: Json, body: Json) -> Json:
@@ -508,6 +523,7 @@ API: dict[str, Callable[[FakeCorp, Json, Json], Json]] = {
     "externalcontact/add_msg_template": _msg_template,
     "externalcontact/add_moment_task": _moment_task,
     "externalcontact/get_moment_task_result": _moment_result,
+    "externalcontact/get_moment_task": _moment_publish_status,
     "externalcontact/groupchat/list": _group_list,
     "externalcontact/get_user_behavior_data": _behavior,
     "auth/getuserinfo": _getuserinfo,
@@ -525,6 +541,13 @@ def control(corp: FakeCorp, action: str, body: Json) -> Json:
                     "left": m.get("left", 0),
                 }
             return ok(count=len(corp.members))
+        if action == "moment-post":
+            # A guide posts the moment a task asked for (in WeCom's app).
+            task = corp.moment_tasks.get(body.get("jobid", ""))
+            if task is None:
+                return err(41058, "invalid jobid")
+            task["posted"].add(body.get("userid", ""))
+            return ok()
         if action == "state":
             return ok(
                 members=len(corp.members),

@@ -1,0 +1,25 @@
+"""What every KPI shares: periods in the group's time zone and rates as exact decimals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, day after end 00:00) in the group's time zone."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return (
+        dt.datetime.combine(start, dt.time(), zone),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone),
+    )
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """part / whole as a fraction with 4 decimals (None when there is nothing to divide)."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
