@@ -24,7 +24,7 @@ from siyu.members import services as member_services
 from siyu.members.models import Customer
 from siyu.org import services as org_services
 from siyu.org.models import Branch, Brand, Group, Role, Staff, Store
-from siyu.org.scope import Capability, Level, Scope
+from siyu.org.scope import Capability, Level, Scope, scope_for_user
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 (test personas)
 ROOT = Scope(level=Level.GROUP, group_id=0, capabilities=frozenset(Capability))
@@ -230,4 +230,41 @@ def related_world(world: World, fake_wecom: Any) -> World:
         )
     queued = relation_services.transfer_request(handover=world.staff["gia"])
     world.transfers = {f"t{i}": t for i, t in enumerate(queued, start=1)}  # type: ignore[attr-defined]
+    _add_content(world)
     return world
+
+
+def _add_content(world: World) -> None:
+    """Content: "north" (branch North), "south" (city Guangzhou, S3), "all" (all of Alpine),
+    published; "draft" (Alpine) and "beta" (a Beta draft). Gia forwarded "north" (share
+    link "gia"); a moments task of "south" went to S3's guides (task "s3")."""
+    from siyu.content import services as content_services
+    from siyu.content.tests.factories import poster, publish
+
+    north = {"level": "branch", "code": str(world.branches["north"].pk)}
+    world.contents = {  # type: ignore[attr-defined]
+        "north": publish(world, poster(world, targets=[north])),
+        "south": publish(world, poster(world, targets=[{"level": "city", "code": "440100"}])),
+        "all": publish(world, poster(world)),
+        "draft": poster(world),
+        "beta": content_services.content_create(
+            scope=scope_for_user(world.staff["ada"].user),
+            actor=world.staff["ada"].user,
+            brand=world.brands["beta"],
+            kind="article",
+            fields={"title": "Beta", "category": "brand", "scenarios": ["chat"]},
+        ),
+    }
+    link, _forward = content_services.content_forward(
+        staff=world.staff["gia"],
+        content=world.contents["north"],
+        channel="chat",  # type: ignore[attr-defined]
+    )
+    world.links = {"gia": link}  # type: ignore[attr-defined]
+    task = content_services.moment_task_create(
+        scope=scope_for_user(world.staff["ada"].user),
+        actor=world.staff["ada"].user,
+        content=world.contents["south"],  # type: ignore[attr-defined]
+        stores=[world.stores["s3"]],
+    )
+    world.moment_tasks = {"s3": task}  # type: ignore[attr-defined]

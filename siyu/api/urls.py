@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from siyu.api import errors
 from siyu.api.auth import auth
+from siyu.content.api import router as content_router
 from siyu.members.api import router as members_router
 from siyu.org.api import router as org_router
 from siyu.relations.api import router as relations_router
@@ -20,3 +21,4 @@ errors.install(api)
 api.add_router("/v1/", org_router)
 api.add_router("/v1/", members_router)
 api.add_router("/v1/", relations_router)
+api.add_router("/v1/", content_router)

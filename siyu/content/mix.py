@@ -49,6 +49,12 @@ class MixRow:
         ]  # fmt: skip
 
     @property
+    def cells(self) -> list[tuple[str, Decimal | None, bool]]:
+        """(category, share, off target) in the order of Category, for tables."""
+        off = self.off_target
+        return [(c, self.shares.get(c), c in off) for c in Category.values]
+
+    @property
     def over_ceiling(self) -> bool:
         return self.direct_sale_share is not None and self.direct_sale_share > DIRECT_SALE_CEILING
 

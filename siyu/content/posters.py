@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 
 import segno
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
 from siyu.content.models import ShareLink
+from siyu.content.share import public_url
 
 WIDTH = 750  # the width WeChat shows a poster at, in px
 BAND = 200
@@ -48,7 +49,7 @@ def poster_render(link: ShareLink) -> str:
     art = art.resize((WIDTH, max(1, round(art.height * WIDTH / art.width))))
     poster = Image.new("RGB", (WIDTH, art.height + BAND), "white")
     poster.paste(art, (0, 0))
-    url = f"{settings.SIYU_PUBLIC_URL.rstrip('/')}/s/{link.code}"
+    url = public_url(reverse("landing", args=[link.code]))
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="png", scale=5, border=2)
     qr.seek(0)

@@ -13,6 +13,7 @@ import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -35,6 +36,7 @@ from siyu.content.models import (
     TargetLevel,
 )
 from siyu.content.selectors import is_live, live_q, place_of, reach_q
+from siyu.content.share import public_url
 from siyu.members import services as member_services
 from siyu.members.models import IdentityKind
 from siyu.org import regions
@@ -113,9 +115,8 @@ def check_video(upload: UploadedFile, field: str = "video") -> None:
         raise ValidationError({field: _("Use an MP4 video.")})
 
 
-def _check_fields(
-    fields: dict[str, Any], kind: str, images: int, has_image: bool, has_video: bool
-) -> None:
+def _check_fields(fields: dict[str, Any], kind: str) -> None:
+    """What every saved item needs, draft or not."""
     errors: dict[str, str] = {}
     if kind not in Kind.values:
         errors["kind"] = _("Choose a kind.")
@@ -129,25 +130,33 @@ def _check_fields(
     start, end = fields.get("publish_at"), fields.get("expires_at")
     if start and end and end <= start:
         errors["expires_at"] = _("The item must expire after it is published.")
-    if kind == Kind.POSTER and not has_image:
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_complete(content: Content) -> None:
+    """What an item of its kind must carry before it goes to review."""
+    errors: dict[str, str] = {}
+    kind, images = content.kind, content.images.count()
+    if kind == Kind.POSTER and not content.image:
         errors["image"] = _("A poster needs its image.")
-    if kind == Kind.ARTICLE and not (fields.get("body") or "").strip():
+    if kind == Kind.ARTICLE and not content.body.strip():
         errors["body"] = _("An article needs a body.")
     if kind == Kind.PRODUCT:
-        if not fields.get("product_code"):
+        if not content.product_code:
             errors["product_code"] = _("A product card needs the product's code.")
-        if fields.get("price_fen") is None:
+        if content.price_fen is None:
             errors["price_fen"] = _("A product card needs the price.")
-    if kind == Kind.VIDEO and not has_video:
+        if not content.image:
+            errors["image"] = _("A product card needs the product's picture.")
+    if kind == Kind.VIDEO and not content.video:
         errors["video"] = _("A video item needs its video.")
     if kind == Kind.MOMENTS:
-        if not (fields.get("share_copy") or "").strip():
+        if not content.share_copy.strip():
             errors["share_copy"] = _("Moments copy needs its text.")
         if images > MAX_MOMENT_IMAGES:
             errors["images"] = _("Moments take at most nine images.")
-    if kind == Kind.MINIPROGRAM and not (
-        fields.get("miniprogram_appid") and fields.get("miniprogram_path")
-    ):
+    if kind == Kind.MINIPROGRAM and not (content.miniprogram_appid and content.miniprogram_path):
         errors["miniprogram_path"] = _("A mini-program item needs the appid and the page path.")
     if errors:
         raise ValidationError(errors)
@@ -189,6 +198,11 @@ CONTENT_FIELDS = (
 )  # fmt: skip
 
 
+def sanitize(html: str) -> str:
+    """Article HTML reduced to what a landing page shows (no scripts, styles or handlers)."""
+    return nh3.clean(html, tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES)
+
+
 def _apply(content: Content, fields: dict[str, Any]) -> None:
     for name in CONTENT_FIELDS:
         if name in fields:
@@ -199,7 +213,7 @@ def _apply(content: Content, fields: dict[str, Any]) -> None:
                 if fields[name] is not None or name in ("price_fen", "publish_at", "expires_at")
                 else "",
             )
-    content.body = nh3.clean(content.body or "", tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES)
+    content.body = sanitize(content.body or "")
     content.direct_sale = content.kind == Kind.PRODUCT or bool(content.product_codes)
 
 
@@ -276,11 +290,9 @@ def _save_with_files(
         check_video(video)
     for upload in images:
         check_image(upload, "images")
-    image_count = len(images) if replace_images else content.images.count() if content.pk else 0
-    _check_fields(
-        fields, content.kind, image_count,
-        has_image=image is not None or bool(content.image), has_video=video is not None or bool(content.video),
-    )  # fmt: skip
+    if replace_images and len(images) > MAX_MOMENT_IMAGES:
+        raise ValidationError({"images": _("Moments take at most nine images.")})
+    _check_fields(fields, content.kind)
     pairs = _targets(content.brand, targets)
     if image is not None:
         content.image.save(image.name or "image", image, save=False)
@@ -326,6 +338,8 @@ def content_transition(
         )
     if move.needs_comment and not comment.strip():
         raise ValidationError({"comment": _("Say why, so the editor can fix it.")})
+    if action == "submit":
+        check_complete(content)
     if action == "approve" and actor is not None and content.created_by_id == actor.pk:
         raise ValidationError({"action": _("Someone other than its author must approve an item.")})
     if action == "publish" and content.expires_at and content.expires_at <= timezone.now():
@@ -441,9 +455,7 @@ def moment_task_create(
     if not guides:
         raise ValidationError({"stores": _("No guide with a WeCom account in these stores.")})
     link = ShareLink.objects.create(code=_new_code(), content=content, channel=Channel.MOMENTS_TASK)
-    from django.conf import settings
-
-    url = f"{settings.SIYU_PUBLIC_URL.rstrip('/')}/s/{link.code}"
+    url = public_url(reverse("landing", args=[link.code]))
     jobid = WeComClient().add_moment_task(
         text=content.share_copy or content.title,
         attachments=[{"msgtype": "link", "link": {"title": content.title, "url": url}}],

@@ -145,9 +145,13 @@ def scope_for_staff(staff: Any) -> Scope:
 
 
 def _granted(staff: Any) -> frozenset[Capability]:
+    """Capabilities given by permission; asked only when the role lacks them (a query each)."""
     if staff.user is None or staff.role == Role.GUIDE:
         return frozenset()
-    return frozenset(c for c, perm in GRANTABLE.items() if staff.user.has_perm(perm))
+    role = ROLE_CAPABILITIES[staff.role]
+    return frozenset(
+        c for c, perm in GRANTABLE.items() if c not in role and staff.user.has_perm(perm)
+    )
 
 
 def scope_for_user(user: Any) -> Scope:

@@ -149,6 +149,39 @@ RESOURCES = [
         page_link='data-transfer="{pk}"',
     ),
     Resource(
+        "content",
+        lambda w: w.contents,
+        {
+            "ada": {"north", "south", "all", "draft", "beta"},
+            "hana": {"north", "south", "all", "draft"},
+            "bo": {"north", "all"},  # below HQ: only what is published for them
+            "sam": {"north", "all"},
+            "gia": {"north", "all"},
+            "gus": {"north", "all"},
+            "token_s1": {"north", "all"},
+        },
+        api_list="/api/v1/content",
+        api_detail="/api/v1/content/{pk}",
+        page_list="/console/content/",
+        page_detail="/console/content/{pk}/",
+        page_link="/console/content/{pk}/",
+    ),
+    Resource(
+        "moments tasks",
+        lambda w: w.moment_tasks,
+        {
+            "ada": {"s3"},
+            "hana": {"s3"},
+            "bo": set(),  # sent to S3's guides, in branch South
+            "sam": set(),
+            "gia": set(),
+            "gus": set(),
+            "token_s1": set(),
+        },
+        api_list="/api/v1/moment-tasks",
+        api_detail="/api/v1/moment-tasks/{pk}",
+    ),
+    Resource(
         "brands",
         lambda w: w.brands,
         {
