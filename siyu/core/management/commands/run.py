@@ -48,6 +48,10 @@ class Command(BaseCommand):
             )
             call_command("generate", scale="demo")
 
+        # Share links, posters and moments links point at this server unless told otherwise.
+        os.environ.setdefault("SIYU_PUBLIC_URL", f"http://{host}:{port}")
+        settings.SIYU_PUBLIC_URL = os.environ["SIYU_PUBLIC_URL"]
+
         # Our own interpreter running our own modules: no untrusted input reaches these commands.
         def start(*args: str) -> subprocess.Popen:
             return subprocess.Popen([sys.executable, *args])  # noqa: S603
