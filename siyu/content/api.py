@@ -3,9 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import CursorPagination, paginate
@@ -14,7 +12,8 @@ from pydantic import Field
 from siyu.api.refs import actor_of, ref, scope_of
 from siyu.content import mix, selectors, services, share
 from siyu.content.models import Content, ContentTransition
-from siyu.org.models import Brand, Staff, Store
+from siyu.core.periods import check_period
+from siyu.org.models import Brand, Store
 
 router = Router(tags=["content"])
 
@@ -211,14 +210,6 @@ class MomentTaskOut(Schema):
         return list(obj.senders.all())
 
 
-def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    end = end or timezone.localdate()
-    start = start or end
-    if start > end or (end - start).days > 366:
-        raise ValidationError({"start": "start must be on or before end, at most a year apart"})
-    return start, end
-
-
 def _content(request: HttpRequest, content_id: int) -> Content:
     return selectors.content_get(scope=scope_of(request), content_id=content_id)
 
@@ -254,14 +245,14 @@ def content_create(request: HttpRequest, payload: ContentIn):
 @router.get("/content/today", response=dict[str, list[ContentOut]])
 def content_today(request: HttpRequest):
     """A guide's items for today, by scenario (moments, chat, group)."""
-    return selectors.content_for_guide(staff=_guide(request))
+    return selectors.content_for_guide(staff=selectors.guide_of(scope_of(request)))
 
 
 @router.get("/content/mix", response=MixOut)
 def content_mix(request: HttpRequest, query: Query[MixQuery]):
     """Forwards by category against 50/30/20, direct sale links against 20 %, and the share rate."""
     scope = scope_of(request)
-    start, end = _period(query.start, query.end)
+    start, end = check_period(query.start, query.end)
     rate = mix.share_rate(scope=scope, start=start, end=end)
     rows = mix.content_mix(scope=scope, start=start, end=end, by=query.by)
     return {
@@ -336,19 +327,14 @@ def content_stats(request: HttpRequest, content_id: int):
     return selectors.content_stats(scope=scope, content=_content(request, content_id))
 
 
-def _guide(request: HttpRequest) -> Staff:
-    scope = scope_of(request)
-    if scope.staff_id is None:
-        raise PermissionDenied("guides only")
-    return Staff.objects.select_related("store").get(pk=scope.staff_id)
-
-
 @router.post("/content/{content_id}/forward", response={201: ForwardOut})
 def content_forward(request: HttpRequest, content_id: int, payload: ForwardIn):
     """A guide forwards an item: their share link, the suggested copy and, for a poster, the
     poster with their QR code."""
     link, _forward = services.content_forward(
-        staff=_guide(request), content=_content(request, content_id), channel=payload.channel
+        staff=selectors.guide_of(scope_of(request)),
+        content=_content(request, content_id),
+        channel=payload.channel,
     )
     return Status(201, share.handout(link))
 

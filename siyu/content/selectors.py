@@ -27,17 +27,68 @@ Place = tuple[int, int, int, str, str]  # store id, brand id, branch id, provinc
 
 
 def reach_q(places: Iterable[Place]) -> Q:
-    """Items aimed at the whole brand, or at a branch, province, city or store of `places`."""
-    wanted = Q(pk__in=[])
-    for store_id, _brand, branch_id, province, city in places:
-        wanted |= (
-            Q(level=TargetLevel.STORE, code=str(store_id))
-            | Q(level=TargetLevel.BRANCH, code=str(branch_id))
-            | Q(level=TargetLevel.PROVINCE, code=province)
-            | Q(level=TargetLevel.CITY, code=city)
-        )
+    """Items aimed at the whole brand, or at a branch, province, city or store of `places`
+    (one IN list per level, however many stores)."""
+    places = list(places)
+    wanted = (
+        Q(level=TargetLevel.STORE, code__in={str(p[0]) for p in places})
+        | Q(level=TargetLevel.BRANCH, code__in={str(p[2]) for p in places})
+        | Q(level=TargetLevel.PROVINCE, code__in={p[3] for p in places})
+        | Q(level=TargetLevel.CITY, code__in={p[4] for p in places})
+    )
     aimed = ContentTarget.objects.filter(wanted).values("content_id")
     return Q(targeted=False) | Q(pk__in=aimed)
+
+
+def stores_reached(content: Content, stores: Iterable[Store]) -> list[Store]:
+    """Those of `stores` the item is aimed at (one query for its targets)."""
+    stores = list(stores)
+    if not content.targeted:
+        return stores
+    targets = set(content.targets.values_list("level", "code"))
+    return [
+        s for s in stores
+        if {(TargetLevel.STORE, str(s.pk)), (TargetLevel.BRANCH, str(s.branch_id)),
+            (TargetLevel.PROVINCE, s.province_code), (TargetLevel.CITY, s.city_code)} & targets
+    ]  # fmt: skip
+
+
+def target_labels(content: Content) -> list[tuple[str, str]]:
+    """(level, name) of each target, for pages (one query per level that has targets)."""
+    from siyu.org import regions
+    from siyu.org.models import Branch
+
+    targets = list(content.targets.all())
+    ids = {
+        level: [int(t.code) for t in targets if t.level == level]
+        for level in (TargetLevel.BRANCH, TargetLevel.STORE)
+    }
+    names = {
+        TargetLevel.BRANCH: dict(Branch.objects.filter(pk__in=ids[TargetLevel.BRANCH]).values_list("pk", "name")) if ids[TargetLevel.BRANCH] else {},
+        TargetLevel.STORE: dict(Store.objects.filter(pk__in=ids[TargetLevel.STORE]).values_list("pk", "name")) if ids[TargetLevel.STORE] else {},
+    }  # fmt: skip
+    return [
+        (
+            t.get_level_display(),
+            regions.name(t.code) if t.level in (TargetLevel.PROVINCE, TargetLevel.CITY)
+            else names[t.level].get(int(t.code), t.code),
+        )
+        for t in targets
+    ]  # fmt: skip
+
+
+def guide_of(scope: Scope) -> Staff:
+    """The guide (or store manager) behind a scope, with their store; refused for anyone else."""
+    from django.core.exceptions import PermissionDenied
+
+    staff = (
+        Staff.objects.select_related("store").filter(pk=scope.staff_id).first()
+        if scope.staff_id is not None
+        else None
+    )
+    if staff is None or staff.store is None:
+        raise PermissionDenied("guides only")
+    return staff
 
 
 def live_q(now: dt.datetime | None = None) -> Q:
@@ -105,7 +156,7 @@ def content_for_guide(*, staff: Staff, now: dt.datetime | None = None) -> dict[s
         Content.objects.filter(
             live_q(now), reach_q([place_of(staff.store)]), brand_id=staff.store.brand_id
         )
-        .prefetch_related("images")
+        .prefetch_related("images", "targets")
         .order_by("-publish_at", "-id")[:200]
     )
     grouped: dict[str, list[Content]] = {s.value: [] for s in Scenario}

@@ -35,7 +35,7 @@ from siyu.content.models import (
     Status,
     TargetLevel,
 )
-from siyu.content.selectors import is_live, live_q, place_of, reach_q
+from siyu.content.selectors import is_live, live_q, place_of, reach_q, stores_reached
 from siyu.content.share import public_url
 from siyu.members import services as member_services
 from siyu.members.models import IdentityKind
@@ -203,16 +203,15 @@ def sanitize(html: str) -> str:
     return nh3.clean(html, tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES)
 
 
+NULLABLE = {"price_fen", "publish_at", "expires_at"}
+
+
 def _apply(content: Content, fields: dict[str, Any]) -> None:
     for name in CONTENT_FIELDS:
         if name in fields:
-            setattr(
-                content,
-                name,
-                fields[name]
-                if fields[name] is not None or name in ("price_fen", "publish_at", "expires_at")
-                else "",
-            )
+            value = fields[name]
+            # Text fields hold "" for nothing; the price and the dates hold None.
+            setattr(content, name, "" if value is None and name not in NULLABLE else value)
     content.body = sanitize(content.body or "")
     content.direct_sale = content.kind == Kind.PRODUCT or bool(content.product_codes)
 
@@ -442,9 +441,9 @@ def moment_task_create(
         raise ValidationError(
             {"content": _("Only a published item inside its dates can go to moments.")}
         )
-    reach = Content.objects.filter(pk=content.pk)
-    chosen = list(stores) or list(scoped(Store.objects.filter(brand=content.brand), scope))
-    chosen = [s for s in chosen if reach.filter(reach_q([place_of(s)])).exists()]
+    chosen = stores_reached(
+        content, stores or scoped(Store.objects.filter(brand=content.brand), scope)
+    )
     guides = list(
         Staff.objects.filter(
             store__in=chosen, role__in=(Role.GUIDE, Role.STORE_MANAGER), status=StaffStatus.EMPLOYED

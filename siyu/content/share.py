@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from django.conf import settings
@@ -27,3 +28,15 @@ def handout(link: ShareLink) -> dict[str, Any]:
         else None,
         "channel": link.channel,
     }
+
+
+def buy_url(link: ShareLink) -> str | None:
+    """The sharing store's storefront for the item's product, carrying the share (the
+    commerce issue serves it); None when the item sells nothing."""
+    product = link.content.product_code or next(iter(link.content.product_codes), "")
+    if not product:
+        return None
+    query = urllib.parse.urlencode(
+        {"share": link.code, "store": link.store.code if link.store else ""}
+    )
+    return f"/shop/p/{urllib.parse.quote(product)}?{query}"

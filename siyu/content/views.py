@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import urllib.parse
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,12 +16,20 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from siyu.api.refs import ref
 from siyu.content import mix, oauth, posters, selectors, services, share
-from siyu.content.models import Category, Channel, Content, Kind, Scenario, ShareLink, Status
-from siyu.core.pages import flash_errors, int_param, keyset_page, query_without, render_list
+from siyu.content.models import Category, Channel, Content, Kind, Scenario, Status
+from siyu.core.pages import (
+    flash_errors,
+    int_param,
+    keyset_page,
+    period_params,
+    query_without,
+    render_list,
+)
 from siyu.org import regions
 from siyu.org import selectors as org_selectors
-from siyu.org.models import Brand, Staff
+from siyu.org.models import Brand
 from siyu.org.scope import Capability, scoped
 from siyu.org.web import scope_required
 
@@ -139,9 +146,9 @@ def content_edit(request: HttpRequest, content_id: int | None = None) -> HttpRes
             files = request.FILES
             images = files.getlist("images") or None
             if content is None:
-                brand = Brand.objects.filter(pk=int_param(request.POST.get("brand")) or 0).first()
-                if brand is None:
-                    raise ValidationError({"brand": _("Choose a brand.")})
+                brand = ref(
+                    Brand, request.scope, int_param(request.POST.get("brand")) or 0, "brand"
+                )
                 content = services.content_create(
                     scope=request.scope, actor=request.user, brand=brand,
                     kind=request.POST.get("kind", ""), fields=_form_fields(request),
@@ -186,9 +193,7 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
                     action=request.POST.get("action", ""), comment=request.POST.get("comment", ""),
                 )  # fmt: skip
             return redirect("content_detail", content.pk)
-        except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
+        except ValidationError as exc:
             flash_errors(request, exc)
     moves = [
         name for name, move in services.MOVES.items()
@@ -203,10 +208,7 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
             "live": selectors.is_live(content),
             "transitions": content.transitions.select_related("actor"),
             "stats": selectors.content_stats(scope=request.scope, content=content),
-            "targets": [
-                (t.get_level_display(), _target_label(t.level, t.code))
-                for t in content.targets.all()
-            ],
+            "targets": selectors.target_labels(content),
             "tasks": selectors.moment_task_list(scope=request.scope).filter(content=content)[:20],
             "editable": content.status in services.EDITABLE
             and request.scope.can(Capability.EDIT_CONTENT),
@@ -214,25 +216,10 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
     )
 
 
-def _target_label(level: str, code: str) -> str:
-    if level in ("province", "city"):
-        return regions.name(code)
-    from siyu.org.models import Branch, Store
-
-    model = Branch if level == "branch" else Store
-    return str(model.objects.filter(pk=int(code)).values_list("name", flat=True).first() or code)
-
-
 @scope_required
 def content_mix(request: HttpRequest) -> HttpResponse:
     """Forwards by category against 532 and direct sale links against 20 %; the share rate."""
-    today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("start") or today.isoformat())
-        end = dt.date.fromisoformat(request.GET.get("end") or today.isoformat())
-    except ValueError:
-        start = end = today
-    start, end = min(start, end), max(start, end)
+    start, end = period_params(request)
     by = "store" if request.GET.get("by") == "store" else "guide"
     return render(
         request,
@@ -257,19 +244,10 @@ def moment_task_list(request: HttpRequest) -> HttpResponse:
 
 
 # -- the guide's workbench --------------------------------------------------------------------
-def _guide(request: HttpRequest) -> Staff:
-    if request.scope.staff_id is None:  # type: ignore[attr-defined]
-        raise PermissionDenied("guides only")
-    staff = Staff.objects.select_related("store").get(pk=request.scope.staff_id)  # type: ignore[attr-defined]
-    if staff.store is None:
-        raise PermissionDenied("no store")
-    return staff
-
-
 @scope_required
 def workbench_content(request: HttpRequest) -> HttpResponse:
     """Today's items for the guide's store and region, by scenario, with one-tap forwarding."""
-    grouped = selectors.content_for_guide(staff=_guide(request))
+    grouped = selectors.content_for_guide(staff=selectors.guide_of(request.scope))
     sections = [(value, label, grouped.get(value, [])) for value, label in Scenario.choices]
     return render(request, "content/workbench_content.html", {"sections": sections})
 
@@ -277,7 +255,7 @@ def workbench_content(request: HttpRequest) -> HttpResponse:
 @scope_required
 @require_POST
 def workbench_forward(request: HttpRequest, content_id: int) -> HttpResponse:
-    staff = _guide(request)
+    staff = selectors.guide_of(request.scope)
     content = selectors.content_get(scope=request.scope, content_id=content_id)
     channel = request.POST.get("channel", Channel.CHAT)
     try:
@@ -322,7 +300,7 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
             "link": link,
             "store": link.store,
             "guide": link.staff,
-            "buy_url": _buy_url(link) if content.product_code or content.product_codes else None,
+            "buy_url": share.buy_url(link),
             "poster": content.kind == Kind.POSTER and bool(content.image),
         },
     )
@@ -332,14 +310,6 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
             WECHAT_COOKIE, wechat, salt=oauth.SALT, max_age=YEAR, samesite="Lax", httponly=True
         )
     return response
-
-
-def _buy_url(link: ShareLink) -> str:
-    """The storefront of the sharing guide's store, carrying the share (served by commerce)."""
-    product = link.content.product_code or link.content.product_codes[0]
-    store = link.store.code if link.store else ""
-    query = urllib.parse.urlencode({"share": link.code, "store": store})
-    return f"/shop/p/{urllib.parse.quote(product)}?{query}"
 
 
 def landing_poster(request: HttpRequest, code: str) -> HttpResponse:

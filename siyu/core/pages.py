@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 PAGE_SIZE = 50
 
@@ -55,3 +57,14 @@ def query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def period_params(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """A page's ?start=&end= (default today; unreadable dates mean today; reversed, swapped)."""
+    today = timezone.localdate()
+    try:
+        end = dt.date.fromisoformat(request.GET["end"]) if request.GET.get("end") else today
+        start = dt.date.fromisoformat(request.GET["start"]) if request.GET.get("start") else end
+    except ValueError:
+        return today, today
+    return (start, end) if start <= end else (end, start)

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -23,3 +25,12 @@ def rate(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """An API period: defaults to today; refused when reversed or longer than a year."""
+    end = end or timezone.localdate()
+    start = start or end
+    if start > end or (end - start).days > 366:
+        raise ValidationError({"start": "start must be on or before end, at most a year apart"})
+    return start, end

@@ -3,15 +3,14 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from siyu.api.refs import actor_of, ref, scope_of
+from siyu.core.periods import check_period
 from siyu.org.models import Staff, Store
 from siyu.org.scope import Capability
 from siyu.relations import kpis, selectors, services, tasks
@@ -165,10 +164,7 @@ def friendship_edit(request: HttpRequest, friendship_id: int, payload: Friendshi
 @router.get("/acquisition", response=list[AcquisitionRowOut])
 def acquisition(request: HttpRequest, query: Query[AcquisitionQuery]):
     """Friends added, duplicates, blocks, valid friends and targets in the period (default: today)."""
-    end = query.end or timezone.localdate()
-    start = query.start or end
-    if start > end or (end - start).days > 366:
-        raise ValidationError({"start": "start must be on or before end, at most a year apart"})
+    start, end = check_period(query.start, query.end)
     rows = kpis.acquisition(scope=scope_of(request), start=start, end=end, by=query.by)
     return [
         {

@@ -1,6 +1,5 @@
 """Relationship pages: channel codes and badges, acquisition, transfers; the guide's edits."""
 
-import datetime as dt
 
 import segno
 from django.core.exceptions import ValidationError
@@ -9,7 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from siyu.core.pages import flash_errors, int_param, page_of, query_without, render_list
+from siyu.core.pages import (
+    flash_errors,
+    int_param,
+    page_of,
+    period_params,
+    query_without,
+    render_list,
+)
 from siyu.org import selectors as org_selectors
 from siyu.org.models import Role, StaffStatus
 from siyu.org.scope import Capability
@@ -69,21 +75,9 @@ def badge(request: HttpRequest, code_id: int) -> HttpResponse:
     return render(request, "relations/badge.html", {"code": code, "qr": qr})
 
 
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    try:
-        end = dt.date.fromisoformat(request.GET.get("end", "")) if request.GET.get("end") else today
-        start = (
-            dt.date.fromisoformat(request.GET.get("start", "")) if request.GET.get("start") else end
-        )
-    except ValueError:
-        return today, today
-    return (start, end) if start <= end else (end, start)
-
-
 @scope_required
 def acquisition(request: HttpRequest) -> HttpResponse:
-    start, end = _period(request)
+    start, end = period_params(request)
     by = request.GET.get("by", "guide" if request.scope.level >= 3 else "store")
     if by not in kpis.GROUPS:
         by = "store"
