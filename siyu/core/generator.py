@@ -67,6 +67,11 @@ def insert_rows(
     rows = list(rows)
     if not rows:
         return 0
+    # Datetimes go in as the ORM would write them: on SQLite that is UTC text, whereas the
+    # driver's own adapter keeps the local offset, and text comparisons would then be off.
+    if connection.vendor == "sqlite":
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = [tuple(adapt(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
