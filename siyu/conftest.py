@@ -26,6 +26,9 @@ from siyu.org import services as org_services
 from siyu.org.models import Branch, Brand, Group, Role, Staff, Store
 from siyu.org.scope import Capability, Level, Scope, scope_for_user
 
+# Browser fixtures (`browser`, `page`, `demo`): Chromium starts only for tests that ask.
+pytest_plugins = ["siyu.core.testing.browser"]
+
 PASSWORD = "correct-horse-battery"  # noqa: S105 (test personas)
 ROOT = Scope(level=Level.GROUP, group_id=0, capabilities=frozenset(Capability))
 

@@ -6,87 +6,20 @@ The live server holds a small demo built by the real generator, so the logins pr
 
 from __future__ import annotations
 
-import io
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from django.db.models import Q
+from playwright.sync_api import Page, expect
 
-from siyu.core.generator import DEMO_PASSWORD
+from siyu.core.testing.browser import login, shot
 from siyu.members.models import Customer, PhoneReveal
 from siyu.org.models import Staff
 from siyu.org.scope import scope_for_user
 from siyu.org.selectors import store_list
+from siyu.relations.models import Friendship
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-# body are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("SIYU_SCREENSHOTS")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("SIYU_CHROMIUM", "/usr/bin/chromium")
-    assert Path(executable).exists(), (
-        f"Chromium not found at {executable}: run `make test`, which installs it"
-    )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo(live_server) -> str:
-    call_command(
-        "generate",
-        scale="demo",
-        stores=6,
-        guides=14,
-        customers=300,
-        seed=3,
-        quiet=True,
-        stdout=io.StringIO(),
-    )
-    return live_server.url
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # An English browser: the UI must still open in Chinese until the person switches.
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize("username", ["admin", "hq", "branch"])
@@ -104,8 +37,13 @@ def test_console_roles_see_exactly_their_stores(demo: str, page: Page, username:
 @pytest.mark.parametrize("username", ["store", "guide", "guide2"])
 def test_workbench_roles_see_exactly_their_customers(demo: str, page: Page, username: str) -> None:
     staff = Staff.objects.get(employee_no=username)
-    if staff.role == "guide":
-        mine = Customer.objects.filter(owner_staff=staff)
+    if staff.role == "guide":  # the customers they serve, and their WeCom friends
+        mine = Customer.objects.filter(
+            Q(owner_staff=staff)
+            | Q(
+                pk__in=Friendship.objects.filter(staff=staff, status="active").values("customer_id")
+            )
+        )
     else:
         mine = Customer.objects.filter(home_store=staff.store)
     expected_ids = set(mine.values_list("pk", flat=True))

@@ -1,0 +1,1 @@
+"""Test helpers shared by several apps' tests (not imported by the application)."""
