@@ -98,12 +98,19 @@ def batched(total: int, size: int = BATCH) -> Iterable[tuple[int, int]]:
 
 def run(ctx: Context) -> None:
     """Every app's generator step, in dependency order, each batch in its own transaction."""
+    from siyu.content import generate as content_generate
     from siyu.members import generate as members_generate
     from siyu.org import generate as org_generate
     from siyu.relations import generate as relations_generate
 
     started = time.perf_counter()
-    for step in (org_generate.generate, members_generate.generate, relations_generate.generate):
+    steps = (
+        org_generate.generate,
+        members_generate.generate,
+        relations_generate.generate,
+        content_generate.generate,
+    )
+    for step in steps:
         step(ctx)
     ctx.made["seconds"] = time.perf_counter() - started
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 
 from siyu.core.generator import DEMO_PASSWORD, Context, reset_sequences
 from siyu.org import regions
@@ -60,6 +61,7 @@ BIG_CITIES = {
 DEMO_LOGINS = {
     "admin": Role.GROUP_ADMIN,
     "hq": Role.HQ_OPERATOR,
+    "reviewer": Role.HQ_OPERATOR,  # hq's colleague in the same brand who approves content
     "branch": Role.BRANCH_MANAGER,
     "store": Role.STORE_MANAGER,
     "guide": Role.GUIDE,
@@ -152,6 +154,8 @@ def generate(ctx: Context) -> None:
     people: list[tuple[str, Brand | None, Branch | None, Store | None]] = [
         (Role.GROUP_ADMIN, None, None, None)
     ]
+    # The first brand has two operators: one edits content, the other ("reviewer") approves it.
+    people += [(Role.HQ_OPERATOR, brands[0], None, None)]
     people += [(Role.HQ_OPERATOR, brand, None, None) for brand in brands] + [
         (Role.HQ_OPERATOR, None, None, None)
     ]
@@ -231,6 +235,9 @@ def generate(ctx: Context) -> None:
     Staff.objects.bulk_create(staff, batch_size=2000)
     StaffMove.objects.bulk_create(moves, batch_size=2000)
     reset_sequences(User, Staff)
+    if "reviewer" not in demo_left:
+        approve = Permission.objects.get(content_type__app_label="org", codename="approve_content")
+        User.objects.get(username="reviewer").user_permissions.add(approve)
     ctx.progress("staff", len(people), len(people), started)
     ctx.rows_written += len(stores) + 2 * len(staff) + len(moves) + len(branches) + len(brands) + 1
     ctx.made.update(

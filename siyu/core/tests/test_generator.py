@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
+from siyu.content.models import Content, Forward
 from siyu.members import pii
 from siyu.members.models import Customer, Identity, Membership
 from siyu.org import regions
@@ -55,6 +56,8 @@ def _digest() -> str:
                 "is_duplicate",
             )
         ),
+        list(Content.objects.order_by("id").values_list("title", "kind", "status", "publish_at")),
+        list(Forward.objects.order_by("id").values_list("content_id", "staff_id", "channel", "at")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 

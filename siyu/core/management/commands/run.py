@@ -28,6 +28,7 @@ ROLE_TITLES = {
     Role.STORE_MANAGER: "店长 store manager",
     Role.GUIDE: "导购 guide",
 }
+LOGIN_TITLES = {"reviewer": "总部内容审核 content approver"}
 
 
 class Command(BaseCommand):
@@ -90,7 +91,7 @@ class Command(BaseCommand):
             f"Demo logins (password for all: {DEMO_PASSWORD}):",
         ]
         lines += [
-            f"  {ROLE_TITLES[role]:<28} {login:<8} → {base}/login/"
+            f"  {LOGIN_TITLES.get(login, ROLE_TITLES[role]):<28} {login:<8} → {base}/login/"
             for login, role in DEMO_LOGINS.items()
         ]
         lines.append(
