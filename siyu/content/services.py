@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from siyu.content.models import (
@@ -65,6 +66,13 @@ class Move:
     capability: Capability | None  # None: only the system (expiry)
     needs_comment: bool = False
 
+
+ACTION_LABELS = {
+    "submit": gettext_lazy("Submit for review"), "approve": gettext_lazy("Approve"),
+    "reject": gettext_lazy("Reject"), "publish": gettext_lazy("Publish"),
+    "withdraw": gettext_lazy("Withdraw"), "revise": gettext_lazy("Revise"),
+    "expire": gettext_lazy("Expire"),
+}  # fmt: skip
 
 MOVES: dict[str, Move] = {
     "submit": Move(frozenset({Status.DRAFT, Status.REJECTED}), Status.IN_REVIEW, Capability.EDIT_CONTENT),
@@ -332,7 +340,7 @@ def content_transition(
         raise ValidationError(
             {
                 "action": _("An item that is %(status)s cannot be sent to %(action)s.")
-                % {"status": content.get_status_display(), "action": action}
+                % {"status": content.get_status_display(), "action": ACTION_LABELS[action]}
             }
         )
     if move.needs_comment and not comment.strip():

@@ -103,9 +103,38 @@ def _form_targets(request: HttpRequest) -> list[dict[str, str]]:
     ]
 
 
-def _editor_context(request: HttpRequest, content: Content | None) -> dict:
+def _posted_values(request: HttpRequest, content: Content | None) -> Content:
+    """An unsaved item holding what the form sent, to fill the form again after a refusal."""
+    post = request.POST
+    values = Content(
+        pk=content.pk if content else None,
+        brand_id=content.brand_id if content else int_param(post.get("brand")),
+        kind=content.kind if content else post.get("kind", ""),
+        scenarios=post.getlist("scenarios"),
+        product_codes=[c.strip() for c in post.get("product_codes", "").split(",") if c.strip()],
+    )
+    for name in (
+        "title", "body", "share_copy", "product_code", "miniprogram_appid", "miniprogram_path",
+        "business_unit", "campaign", "category",
+    ):  # fmt: skip
+        setattr(values, name, post.get(name, ""))
+    for name in ("publish_at", "expires_at"):
+        setattr(values, name, parse_datetime(post.get(name, "")) if post.get(name) else None)
+    try:
+        values.price_fen = int(Decimal(post.get("price_yuan", "")) * 100)
+    except (InvalidOperation, ValueError):
+        values.price_fen = None
+    return values
+
+
+def _editor_context(request: HttpRequest, content: Content | None, posted: bool = False) -> dict:
     brands = scoped(Brand.objects.all(), request.scope)
-    brand = content.brand if content else brands.first()
+    values = _posted_values(request, content) if posted else content
+    if content is not None:
+        brand = content.brand
+    else:
+        chosen_brand = values.brand_id if values is not None else None
+        brand = (chosen_brand and brands.filter(pk=chosen_brand).first()) or brands.first()
     stores = (
         list(org_selectors.store_list(scope=request.scope).filter(brand=brand)[:1000])
         if brand
@@ -119,10 +148,15 @@ def _editor_context(request: HttpRequest, content: Content | None) -> dict:
         "city": set(),
         "store": set(),
     }
-    for target in content.targets.all() if content else ():
-        chosen[target.level].add(target.code)
+    if posted:
+        for target in _form_targets(request):
+            chosen[target["level"]].add(target["code"])
+    else:
+        for target in content.targets.all() if content else ():
+            chosen[target.level].add(target.code)
     return {
         "content": content,
+        "values": values,
         "brands": brands,
         "kinds": Kind.choices,
         "categories": Category.choices,
@@ -164,6 +198,10 @@ def content_edit(request: HttpRequest, content_id: int | None = None) -> HttpRes
             return redirect("content_detail", content.pk)
         except ValidationError as exc:
             flash_errors(request, exc)
+            # Refused: show the form as the person filled it, not as it was before
+            return render(
+                request, "content/content_edit.html", _editor_context(request, content, posted=True)
+            )
     return render(request, "content/content_edit.html", _editor_context(request, content))
 
 
@@ -196,7 +234,7 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
         except ValidationError as exc:
             flash_errors(request, exc)
     moves = [
-        name for name, move in services.MOVES.items()
+        (name, services.ACTION_LABELS[name]) for name, move in services.MOVES.items()
         if content.status in move.sources and move.capability and request.scope.can(move.capability)
     ]  # fmt: skip
     return render(

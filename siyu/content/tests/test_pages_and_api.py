@@ -56,7 +56,7 @@ def test_editor_approver_guide_and_customer_through_the_pages(world, settings) -
     customer.get(f"/s/{link.code}")
     assert ShareVisit.objects.filter(staff=world.staff["gia"], live=True).count() == 2
     stats = hana.get(created.url).content.decode()
-    assert "PV 2 · UV 1" in stats and "Forwards 1" in stats
+    assert "PV 2 · UV 1" in stats and "转发 1" in stats
 
     # Withdrawn: a polite page, and the visit still counts
     ada.post(created.url, {"action": "withdraw"})
@@ -111,9 +111,7 @@ def test_api_create_upload_review_forward_and_mix(world) -> None:
         answer = who.post(f"{url}/transitions", {"action": action}, content_type="application/json")
         assert answer.status_code == 200, answer.json()
     wrong = ada.post(f"{url}/transitions", {"action": "approve"}, content_type="application/json")
-    assert (
-        wrong.status_code == 422 and "cannot be sent to approve" in wrong.json()["fields"]["action"]
-    )
+    assert wrong.status_code == 422 and "不能执行“通过”" in wrong.json()["fields"]["action"]
     assert [t["action"] for t in hana.get(f"{url}/transitions").json()] == [
         "submit",
         "approve",
@@ -161,4 +159,4 @@ def test_moments_task_through_the_fake_wecom(world, fake_wecom) -> None:
     posted = set(MomentSender.objects.filter(posted=True).values_list("staff__name", flat=True))
     assert posted == {"Gia"}
     page = ada.get("/console/moment-tasks/").content.decode()
-    assert "Gia: posted" in page and "Gus: not yet" in page
+    assert "Gia: 已发布" in page and "Gus: 未发布" in page

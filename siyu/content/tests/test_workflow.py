@@ -6,12 +6,19 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from siyu.content import mix, selectors, services
 from siyu.content.models import ContentTransition, Forward, ShareLink, Status
 from siyu.content.tests.factories import image_upload, poster, publish
 from siyu.org.scope import scope_for_user
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services speak the caller's language (zh-Hans by default); these assert the English."""
+    with translation.override("en"):
+        yield
 
 
 def _scope(world, persona):
@@ -88,7 +95,7 @@ def test_editors_cannot_approve_and_approvers_not_their_own(world) -> None:
         scope=_scope(world, "ada"), actor=ada, content=item, action="reject", comment="换一张图"
     )
     assert item.status == Status.REJECTED
-    with pytest.raises(ValidationError, match="cannot be sent to publish"):
+    with pytest.raises(ValidationError, match="Rejected cannot be sent to Publish"):
         services.content_transition(
             scope=_scope(world, "ada"), actor=ada, content=item, action="publish"
         )
