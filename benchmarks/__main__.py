@@ -12,7 +12,9 @@ BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--only", help="run one benchmark: generator | customer_list | wecom")
+    parser.add_argument(
+        "--only", help="run one benchmark: generator | customer_list | content | wecom"
+    )
     parser.add_argument(
         "--gen-scale",
         default="demo",
@@ -43,9 +45,14 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["SIYU_VAR_DIR"] = str(BENCH_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
-    from benchmarks import customer_list, generator, wecom
+    from benchmarks import content, customer_list, generator, wecom
 
-    benches = {"generator": generator.run, "customer_list": customer_list.run, "wecom": wecom.run}
+    benches = {
+        "generator": generator.run,
+        "customer_list": customer_list.run,
+        "content": content.run,
+        "wecom": wecom.run,
+    }
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")
     for name, run in benches.items():

@@ -21,3 +21,26 @@ def use_database(path: Path, *, fresh: bool) -> None:
     connection.close()
     connection.settings_dict["NAME"] = str(path)
     call_command("migrate", verbosity=0, stdout=io.StringIO())
+
+
+def seed_database(bench_dir: Path, customers: int | None) -> str:
+    """Connect to the seed-scale benchmark database (`customers` overrides its size), built by
+    the real generator the first time and reused after; returns the scale's label."""
+    import datetime as dt
+
+    from benchmarks.report import log
+    from siyu.core import generator as gen
+
+    customers = customers or gen.SCALES["seed"]["customers"]
+    scale = "seed" if customers == gen.SCALES["seed"]["customers"] else f"{customers:,} customers"
+    path = bench_dir / f"customers-{customers}.sqlite3"
+    ready = path.with_suffix(".ready")
+    if not ready.exists():
+        use_database(path, fresh=True)
+        sizes = {**gen.SCALES["seed"], "customers": customers}
+        log(f"building the seed benchmark database once ({sizes}); later runs reuse it")
+        gen.run(gen.Context(seed=42, today=dt.date(2026, 11, 20), **sizes))
+        ready.touch()
+    else:
+        use_database(path, fresh=False)
+    return scale

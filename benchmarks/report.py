@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import statistics
 import sys
+import time
+from collections.abc import Callable
 
 
 def result(
@@ -23,3 +26,18 @@ def result(
 def log(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+def timings(call: Callable[[], object], n: int) -> list[float]:
+    """Milliseconds of `n` calls, after one warm-up call (caches, the connection)."""
+    call()
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def percentile(times: list[float], q: int) -> float:
+    return statistics.quantiles(times, n=100, method="inclusive")[q - 1]

@@ -327,7 +327,7 @@ def _forwards(ctx: Context, rng, stores: list[Store], items: list[dict], now: dt
         ]  # fmt: skip
     guides = list(
         Staff.objects.filter(role=Role.GUIDE, status=StaffStatus.EMPLOYED)
-        .order_by("id")
+        .order_by("store_id", "id")  # a store's guides together: its days are worked out once
         .values_list("id", "store_id")
     )
     customers: dict[int, list[int]] = {}
@@ -345,13 +345,18 @@ def _forwards(ctx: Context, rng, stores: list[Store], items: list[dict], now: dt
         next_id(ShareVisit._meta.db_table),
     )  # fmt: skip
     first_day = now.date() - dt.timedelta(days=min(FORWARD_DAYS, ctx.days) - 1)
-    done = 0
+    days = [first_day + dt.timedelta(days=d) for d in range(min(FORWARD_DAYS, ctx.days))]
+    store_days: tuple[int, list[dict[str, list[dict]]]] = (0, [])
     for start in range(0, len(guides), 500):
         links, forwards, visits = [], [], []
         for staff_id, store_id in guides[start : start + 500]:
+            if store_days[0] != store_id:
+                store_days = (
+                    store_id,
+                    [_day_pool(by_store.get(store_id, []), d, now) for d in days],
+                )
             mine: dict[tuple[int, str], tuple[int, str]] = {}
-            for day in range(min(FORWARD_DAYS, ctx.days)):
-                date = first_day + dt.timedelta(days=day)
+            for date, pool in zip(days, store_days[1], strict=True):
                 if rng.random() > 0.55:
                     continue
                 for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
@@ -360,13 +365,9 @@ def _forwards(ctx: Context, rng, stores: list[Store], items: list[dict], now: dt
                     )
                     if at >= now:
                         continue
-                    live = [
-                        i for i in by_store.get(store_id, ())
-                        if i["start"] <= at and (i["end"] is None or i["end"] > at)
-                    ]  # fmt: skip
-                    if not live:
+                    item = _pick(rng, pool, at)
+                    if item is None:
                         continue
-                    item = _pick(rng, live)
                     channel = CHANNEL_OF_SCENARIO[rng.choice(item["scenarios"])]
                     key = (item["id"], channel)
                     if key not in mine:
@@ -408,8 +409,24 @@ def _forwards(ctx: Context, rng, stores: list[Store], items: list[dict], now: dt
         ctx.progress("forwards", done, len(guides), started)
 
 
-def _pick(rng, live: list[dict]) -> dict:
-    """A live item, leaning to the 532 mix: category first, then an item of it."""
+def _day_pool(items: list[dict], date: dt.date, now: dt.datetime) -> dict[str, list[dict]]:
+    """A store's items live at some moment of `date`, by category."""
+    day_start = dt.datetime.combine(date, dt.time(0), now.tzinfo)
+    day_end = day_start + dt.timedelta(days=1)
+    pool: dict[str, list[dict]] = {}
+    for item in items:
+        if item["start"] < day_end and (item["end"] is None or item["end"] > day_start):
+            pool.setdefault(item["category"], []).append(item)
+    return pool
+
+
+def _pick(rng, pool: dict[str, list[dict]], at: dt.datetime) -> dict | None:
+    """An item live at `at`, leaning to the 532 mix: a category first, then an item of it
+    (a few draws, since some of the day's items start or end during it)."""
     category = rng.choices(CATEGORIES, cum_weights=CATEGORY_CUM)[0]
-    of_category = [i for i in live if i["category"] == category]
-    return rng.choice(of_category or live)
+    candidates = pool.get(category) or next((v for v in pool.values() if v), None)
+    for _ in range(4 if candidates else 0):
+        item = rng.choice(candidates)
+        if item["start"] <= at and (item["end"] is None or item["end"] > at):
+            return item
+    return None

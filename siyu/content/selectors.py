@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from siyu.content.models import (
@@ -148,21 +149,35 @@ def content_get(*, scope: Scope, content_id: int) -> Content:
     return access(Content.objects.select_related("brand"), scope, pk=content_id)
 
 
+GUIDE_FEED_PER_SCENARIO = (
+    20  # what a guide scrolls through in a day; older items stay in HQ's library
+)
+
+
 def content_for_guide(*, staff: Staff, now: dt.datetime | None = None) -> dict[str, list[Content]]:
     """Today's items for a guide's store and region, grouped by scenario (an item may sit in
-    several), newest first."""
+    several), newest first, at most GUIDE_FEED_PER_SCENARIO each."""
     assert staff.store is not None, "a guide without a store has no content"
-    items = list(
+    # Choose by id and scenario first, then load only the chosen items with their images and
+    # targets: a store can have hundreds of live items, and loading all of them cost 40 ms.
+    live = (
         Content.objects.filter(
             live_q(now), reach_q([place_of(staff.store)]), brand_id=staff.store.brand_id
         )
-        .prefetch_related("images", "targets")
-        .order_by("-publish_at", "-id")[:200]
+        # Newest first; an item published without a set time went live when it was published
+        .order_by(Coalesce("publish_at", "updated_at").desc(), "-id")
+        .values_list("id", "scenarios")[:500]
     )
-    grouped: dict[str, list[Content]] = {s.value: [] for s in Scenario}
-    for item in items:
-        for scenario in item.scenarios or [Scenario.CHAT]:
-            grouped.setdefault(scenario, []).append(item)
+    chosen: dict[str, list[int]] = {s.value: [] for s in Scenario}
+    for pk, scenarios in live:
+        for scenario in scenarios or [Scenario.CHAT]:
+            shown = chosen.setdefault(scenario, [])
+            if len(shown) < GUIDE_FEED_PER_SCENARIO:
+                shown.append(pk)
+    wanted = {pk for pks in chosen.values() for pk in pks}
+    items = Content.objects.filter(pk__in=wanted).prefetch_related("images", "targets")
+    by_id = {item.pk: item for item in items}
+    grouped = {scenario: [by_id[pk] for pk in pks] for scenario, pks in chosen.items()}
     return grouped
 
 

@@ -22,40 +22,44 @@ def _crypto() -> CallbackCrypto:
     return CallbackCrypto(settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID)
 
 
-def _query(request: HttpRequest) -> dict[str, str]:
+def _query(query_string: str) -> dict[str, str]:
     # Decode once with unquote, not QueryDict's unquote_plus: a "+" in echostr is base64, not a space.
-    pairs = (
-        part.partition("=") for part in request.META.get("QUERY_STRING", "").split("&") if part
-    )
+    pairs = (part.partition("=") for part in query_string.split("&") if part)
     return {k: urllib.parse.unquote(v) for k, _sep, v in pairs}
+
+
+def callback_handle(*, method: str, query_string: str, body: bytes, remote: str) -> tuple[int, str]:
+    """WeCom's callback, whichever way it arrives (this view, or the lean WSGI path in
+    siyu.wsgi): URL verification for GET, a verified, decrypted, stored event for POST.
+    Returns the HTTP status and the text to answer."""
+    q = _query(query_string)
+    try:
+        if method == "GET":
+            echo = _crypto().verify_url(
+                q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""),
+                q.get("echostr", ""),
+            )  # fmt: skip
+            return 200, echo
+        plaintext = _crypto().decrypt_message(
+            body, q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", "")
+        )
+    except WeComCryptoError as exc:
+        logger.warning("WeCom callback refused (%s): %s from %s", exc.code, exc, remote)
+        return 403, ""
+    callback_receive(plaintext)
+    return 200, "success"
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest) -> HttpResponse:
-    q = _query(request)
-    try:
-        if request.method == "GET":
-            echo = _crypto().verify_url(
-                q.get("msg_signature", ""),
-                q.get("timestamp", ""),
-                q.get("nonce", ""),
-                q.get("echostr", ""),
-            )
-            return HttpResponse(echo, content_type="text/plain; charset=utf-8")
-        plaintext = _crypto().decrypt_message(
-            request.body, q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", "")
-        )
-    except WeComCryptoError as exc:
-        logger.warning(
-            "WeCom callback refused (%s): %s from %s",
-            exc.code,
-            exc,
-            request.META.get("REMOTE_ADDR"),
-        )
-        return HttpResponse(status=403)
-    callback_receive(plaintext)
-    return HttpResponse("success", content_type="text/plain")
+    status, text = callback_handle(
+        method=request.method or "",
+        query_string=request.META.get("QUERY_STRING", ""),
+        body=request.body if request.method == "POST" else b"",
+        remote=request.META.get("REMOTE_ADDR", ""),
+    )
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
 @scope_required(capability=Capability.MANAGE_WECOM)

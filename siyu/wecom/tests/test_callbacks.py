@@ -1,7 +1,10 @@
 """The callback endpoint: verification, refusal of forged callbacks, exactly-once processing."""
 
 import datetime as dt
+import io
 import urllib.parse
+from dataclasses import dataclass
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings
@@ -38,6 +41,38 @@ def _post(
     return client.post(f"/wecom/callback?{query}", body, content_type="text/xml")
 
 
+class WsgiClient:
+    """POSTs straight into `siyu.wsgi.application`, as waitress does in production, so the lean
+    callback path (which bypasses Django's test client and middleware) is what answers."""
+
+    @dataclass
+    class Answer:
+        status_code: int
+        content: bytes
+
+    def post(self, path: str, body: str, content_type: str) -> "WsgiClient.Answer":
+        from siyu.wsgi import application
+
+        raw = body.encode()
+        path, _sep, query = path.partition("?")
+        environ: dict = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": query,
+            "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(raw)),
+            "wsgi.input": io.BytesIO(raw), "REMOTE_ADDR": "127.0.0.1",
+        }  # fmt: skip
+        setup_testing_defaults(environ)
+        status: list[str] = []
+        chunks = application(environ, lambda s, headers: status.append(s))
+        return self.Answer(int(status[0].split()[0]), b"".join(chunks))
+
+
+CLIENTS = pytest.mark.parametrize("client_kind", ["django", "wsgi"])
+
+
+def _client(kind: str):
+    return Client() if kind == "django" else WsgiClient()
+
+
 @pytest.fixture
 def recorded(monkeypatch):
     seen = []
@@ -64,9 +99,12 @@ def test_url_verification_keeps_plus_signs(db, client) -> None:
     assert response.content.decode() == f"echo-{i}"
 
 
+@CLIENTS
 @pytest.mark.django_db(transaction=True)
-def test_event_is_stored_and_processed_once_even_when_resent(immediate_tasks, recorded) -> None:
-    client = Client()
+def test_event_is_stored_and_processed_once_even_when_resent(
+    immediate_tasks, recorded, client_kind
+) -> None:
+    client = _client(client_kind)
     plaintext = ADD.format(corp=settings.WECOM_CORP_ID, event="test_event", change="ping")
     for _ in range(3):  # WeCom resends when the answer is slow
         response = _post(client, plaintext)
@@ -76,9 +114,12 @@ def test_event_is_stored_and_processed_once_even_when_resent(immediate_tasks, re
     assert len(recorded) == 1 and recorded[0]["UserID"] == "g1"
 
 
+@CLIENTS
 @pytest.mark.django_db(transaction=True)
-def test_forged_and_foreign_callbacks_store_nothing(immediate_tasks, recorded, caplog) -> None:
-    client = Client()
+def test_forged_and_foreign_callbacks_store_nothing(
+    immediate_tasks, recorded, caplog, client_kind
+) -> None:
+    client = _client(client_kind)
     plaintext = ADD.format(corp=settings.WECOM_CORP_ID, event="test_event", change="ping")
     assert _post(client, plaintext, tamper=True).status_code == 403
     assert _post(client, plaintext, _crypto("wwSOMEONEELSE")).status_code == 403
@@ -146,3 +187,13 @@ def test_admins_see_failures_and_retry_them(immediate_tasks, monkeypatch) -> Non
     admin.post("/console/wecom/failures/", {"event": CallbackEvent.objects.get().pk})
     assert CallbackEvent.objects.get().status == CallbackStatus.DONE
     assert "WeCom API down" not in admin.get("/console/wecom/failures/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lean_path_refuses_empty_or_huge_bodies_and_leaves_the_rest_to_django() -> None:
+    client = WsgiClient()
+    assert client.post("/wecom/callback?x=1", "", "text/xml").status_code == 400
+    assert client.post("/wecom/callback?x=1", "x" * 70_000, "text/xml").status_code == 400
+    assert CallbackEvent.objects.count() == 0
+    # Any other path is Django's: an anonymous POST to a console page is sent to log in
+    assert client.post("/console/customers/", "", "text/plain").status_code in (302, 403)
