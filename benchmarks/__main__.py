@@ -38,6 +38,12 @@ def main() -> None:
         "--friendships", type=int, default=100_000, help="friendships the onboarding sync imports"
     )
     parser.add_argument("--sync-guides", type=int, default=500, help="guides holding them")
+    parser.add_argument(
+        "--web-server",
+        default="waitress",
+        choices=["waitress", "granian"],
+        help="the web tier the callbacks arrive at (default waitress, as `siyu run` starts)",
+    )
     args = parser.parse_args()
 
     # Benchmarks run in their own var dir so they never touch the demo database; the
