@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "siyu.wecom",
     "siyu.relations",
     "siyu.content",
+    "siyu.tracking",
 ]
 
 MIDDLEWARE = [

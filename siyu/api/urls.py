@@ -8,6 +8,7 @@ from siyu.content.api import router as content_router
 from siyu.members.api import router as members_router
 from siyu.org.api import router as org_router
 from siyu.relations.api import router as relations_router
+from siyu.tracking.api import router as tracking_router
 
 api = NinjaAPI(
     title="siyu API",
@@ -22,3 +23,4 @@ api.add_router("/v1/", org_router)
 api.add_router("/v1/", members_router)
 api.add_router("/v1/", relations_router)
 api.add_router("/v1/", content_router)
+api.add_router("/v1/", tracking_router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -207,3 +208,31 @@ def moment_task_list(*, scope: Scope) -> QuerySet[MomentTask]:
 
 def moment_task_get(*, scope: Scope, task_id: int) -> MomentTask:
     return access(MomentTask.objects.select_related("content"), scope, pk=task_id)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """What a share code credits: the link, its content (and brand), the guide and store."""
+
+    link_id: int
+    content_id: int
+    brand_id: int
+    staff_id: int | None
+    store_id: int | None
+
+
+def share_attribution(codes: set[str]) -> dict[str, Attribution]:
+    """Each known share code's attribution, in one query (event ingestion, per batch)."""
+    if not codes:
+        return {}
+    rows = ShareLink.objects.filter(code__in=codes).values_list(
+        "code", "pk", "content_id", "content__brand_id", "staff_id", "store_id"
+    )
+    return {code: Attribution(*rest) for code, *rest in rows}
+
+
+def content_brands(content_ids: set[int]) -> dict[int, int]:
+    """The brand of each content item, in one query."""
+    if not content_ids:
+        return {}
+    return dict(Content.objects.filter(pk__in=content_ids).values_list("pk", "brand_id"))

@@ -104,3 +104,21 @@ def phone_reveal_list(*, scope: Scope) -> QuerySet[PhoneReveal]:
 def customer_consents(*, customer: Customer) -> QuerySet[Consent]:
     """The customer's consent answers, one per channel asked."""
     return Consent.objects.filter(customer=customer).order_by("channel")
+
+
+def customer_ids_by_identity(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The customer id behind each known (kind, value) of a non-phone identity, in one query
+    per kind (event ingestion resolves a whole batch at once)."""
+    from collections import defaultdict
+
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, value in pairs:
+        if kind != "phone":
+            by_kind[kind].add(value)
+    found: dict[tuple[str, str], int] = {}
+    for kind, values in by_kind.items():
+        rows = Identity.objects.filter(kind=kind, platform="", key__in=values).values_list(
+            "key", "customer_id"
+        )
+        found.update({(kind, key): customer for key, customer in rows})
+    return found

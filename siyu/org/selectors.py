@@ -113,3 +113,11 @@ def api_token_list(*, scope: Scope) -> QuerySet[ApiToken]:
 def api_token_get(*, scope: Scope, token_id: int) -> ApiToken:
     scope.require(Capability.MANAGE_TOKENS)
     return access(ApiToken.objects.all(), scope, pk=token_id)
+
+
+def store_places(store_ids: set[int]) -> dict[int, tuple[int, int]]:
+    """(brand id, branch id) of each store, in one query (for rollups and event attribution)."""
+    if not store_ids:
+        return {}
+    rows = Store.objects.filter(pk__in=store_ids).values_list("pk", "brand_id", "branch_id")
+    return {pk: (brand, branch) for pk, brand, branch in rows}

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TrackingConfig(AppConfig):
+    name = "siyu.tracking"
+    label = "tracking"
+    verbose_name = "数据埋点"
+
+    def ready(self) -> None:
+        from siyu.tracking import scope_rules  # noqa: F401 - registers the scope rules

@@ -1,0 +1,35 @@
+"""Scope rules of the tracking models: events and rollups belong where their store does; a
+guide sees their own rows. A customer's trail is reached through the customer (members'
+rule), not through these."""
+
+from django.db.models import Q
+
+from siyu.org.models import Store
+from siyu.org.scope import Rule, register
+from siyu.tracking.models import DailyStat, Dim, Event
+
+
+def _stores_of(**lookup: int) -> Q:
+    return Q(store_id__in=Store.objects.filter(**lookup).values("pk"))
+
+
+register(
+    Event,
+    Rule(
+        group=None,
+        brand=lambda b: _stores_of(brand_id=b),
+        branch=lambda b: _stores_of(branch_id=b),
+        store="store_id",
+        staff="staff_id",
+    ),
+)
+register(
+    DailyStat,
+    Rule(
+        group=None,
+        brand="brand_id",
+        branch="branch_id",
+        store="store_id",
+        staff=lambda s: Q(dim=Dim.GUIDE, key=s),
+    ),
+)

@@ -1,0 +1,565 @@
+"""Ingesting behaviour events: one batch, one transaction, nothing stored twice.
+
+The flow of `events_ingest` for a batch (≤ 1,000 events, ≤ 1 MB) from an authenticated
+source:
+
+1. Each event is checked on its own (id, type, times, identity, sizes); a bad one is
+   reported with its index and reason and the others go on.
+2. What the batch refers to is looked up once per batch, never per event: share codes →
+   link, content, guide, store (content.selectors); identities → customers
+   (members.selectors); anonymous devices → customers they were seen with (DeviceLink).
+3. In one transaction: the events are inserted with `INSERT … ON CONFLICT (id) DO NOTHING
+   RETURNING id`, so exactly the events new to siyu come back — a resent batch, or two
+   clients racing with the same ids, adds nothing; the rollups (DailyStat per day × guide,
+   content, store, share link; exact UV through DailyVisitor) and CustomerActivity are then
+   updated from those new events only, with upserts that add to what is there. A device
+   seen with a customer for the first time is linked, and its earlier anonymous events are
+   given to the customer.
+
+The statements are plain SQL that SQLite (3.35+) and PostgreSQL both run, written by hand
+because the ORM has neither multi-row RETURNING inserts nor additive upserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from siyu.org.scope import Capability, Scope
+from siyu.tracking.models import (
+    CustomerActivity,
+    DailyStat,
+    DailyVisitor,
+    DeviceLink,
+    Dim,
+    Event,
+    EventSource,
+    EventType,
+)
+
+MAX_EVENTS = 1000
+MAX_BYTES = 1_000_000
+MAX_PROPERTIES_BYTES = 2048
+MAX_AGE = dt.timedelta(days=30)  # an offline queue may send late, not this late
+MAX_AHEAD = dt.timedelta(hours=1)  # clients' clocks drift, but not this far
+ID_RE = re.compile(r"^[0-9A-Za-z_-]{8,40}$")
+VIEWS = {EventType.PAGE_VIEW, EventType.CONTENT_VIEW}
+IDENTITY_KINDS = {"unionid", "mp_openid", "external_userid", "pos_card", "other"}
+CHUNK = 400  # rows per multi-row statement (under both databases' parameter limits)
+KEY_PREFIX = "wk_"
+
+
+# -- write keys ---------------------------------------------------------------------------------
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def event_source_create(
+    *, scope: Scope, name: str, kind: str, brand_id: int | None = None
+) -> tuple[EventSource, str]:
+    """A new source and its write key (shown once; only its hash is kept)."""
+    scope.require(Capability.MANAGE_TOKENS)
+    secret = KEY_PREFIX + secrets.token_urlsafe(24)
+    source = EventSource.objects.create(
+        name=name, kind=kind, brand_id=brand_id, prefix=secret[:10], key_hash=_hash(secret)
+    )
+    return source, secret
+
+
+_sources: dict[str, tuple[float, EventSource | None]] = {}
+SOURCE_CACHE_SECONDS = 30.0
+
+
+def event_source_authenticate(secret: str) -> EventSource | None:
+    """The active source for a write key (remembered for 30 s: ingestion is hot)."""
+    if not secret.startswith(KEY_PREFIX):
+        return None
+    key = _hash(secret)
+    cached = _sources.get(key)
+    if cached is not None and time.monotonic() - cached[0] < SOURCE_CACHE_SECONDS:
+        return cached[1]
+    source = EventSource.objects.filter(key_hash=key, active=True).first()
+    _sources[key] = (time.monotonic(), source)
+    return source
+
+
+# -- overload -----------------------------------------------------------------------------------
+class Overloaded(Exception):
+    """Too many batches in flight: the caller answers 429 and the client retries later."""
+
+
+class Admission:
+    """At most `limit` batches ingest at once in this process; the rest are turned away
+    after a short wait instead of queueing without bound (and being dropped by a proxy)."""
+
+    def __init__(self, limit: int, wait_seconds: float) -> None:
+        self.slots = threading.BoundedSemaphore(limit)
+        self.wait_seconds = wait_seconds
+
+    def __enter__(self) -> Admission:
+        if not self.slots.acquire(timeout=self.wait_seconds):
+            raise Overloaded
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.slots.release()
+
+
+admission = Admission(
+    limit=getattr(settings, "TRACKING_MAX_INFLIGHT", 4),
+    wait_seconds=getattr(settings, "TRACKING_ADMISSION_WAIT", 2.0),
+)
+
+
+# -- checking -----------------------------------------------------------------------------------
+@dataclass
+class IngestResult:
+    accepted: int = 0  # new events stored
+    duplicates: int = 0  # already stored (a resent batch), or repeated within the batch
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {"index", "id", "reason"}
+
+
+@dataclass
+class Row:
+    id: str
+    type: str
+    occurred_at: dt.datetime
+    day: dt.date
+    identity: tuple[str, str] | None
+    device_id: str
+    share: str
+    content_id: int | None
+    page: str
+    product_code: str
+    order_ref: str
+    dwell_ms: int
+    amount_fen: int
+    properties: str
+    customer_id: int | None = None
+    link_id: int | None = None
+    staff_id: int | None = None
+    store_id: int | None = None
+    content_brand_id: int | None = None
+
+
+def _text(raw: dict[str, Any], name: str, limit: int) -> str:
+    value = raw.get(name) or ""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    if len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters")
+    return value
+
+
+def _whole(raw: dict[str, Any], name: str, top: int) -> int:
+    value = raw.get(name) or 0
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
+        raise ValueError(f"{name} must be a whole number from 0 to {top}")
+    return value
+
+
+def _when(raw: dict[str, Any], now: dt.datetime) -> dt.datetime:
+    value = raw.get("occurred_at")
+    if isinstance(value, int) and not isinstance(value, bool):  # epoch milliseconds
+        when = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
+    elif isinstance(value, str) and (parsed := parse_datetime(value)) is not None:
+        if timezone.is_naive(parsed):
+            raise ValueError("occurred_at needs a time zone (or epoch milliseconds)")
+        when = parsed
+    else:
+        raise ValueError("occurred_at must be ISO 8601 with a zone, or epoch milliseconds")
+    if when > now + MAX_AHEAD:
+        raise ValueError("occurred_at is in the future")
+    if when < now - MAX_AGE:
+        raise ValueError("occurred_at is more than 30 days ago")
+    return when
+
+
+def check_event(raw: Any, now: dt.datetime, zone: ZoneInfo) -> Row:
+    """One event from a batch as a Row, or ValueError with the reason."""
+    if not isinstance(raw, dict):
+        raise ValueError("an event must be an object")
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not ID_RE.match(event_id):
+        raise ValueError("id must be 8–40 letters, digits, '-' or '_'")
+    kind = raw.get("type")
+    if kind not in EventType.values:
+        raise ValueError(f"unknown type {kind!r}")
+    when = _when(raw, now)
+    customer = raw.get("customer")
+    identity = None
+    if customer is not None:
+        if (
+            not isinstance(customer, dict)
+            or customer.get("kind") not in IDENTITY_KINDS
+            or not isinstance(customer.get("value"), str)
+            or not 0 < len(customer["value"]) <= 128
+        ):
+            raise ValueError(f"customer must be {{kind: one of {sorted(IDENTITY_KINDS)}, value}}")
+        identity = (customer["kind"], customer["value"])
+    device = _text(raw, "device_id", 64)
+    if identity is None and not device:
+        raise ValueError("an event needs a device_id or a customer")
+    properties = raw.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise ValueError("properties must be an object")
+    encoded = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+    if len(encoded.encode()) > MAX_PROPERTIES_BYTES:
+        raise ValueError("properties are larger than 2 KB")
+    content = raw.get("content_id")
+    if content is not None and (not isinstance(content, int) or isinstance(content, bool)):
+        raise ValueError("content_id must be a number")
+    row = Row(
+        id=event_id, type=kind, occurred_at=when, day=when.astimezone(zone).date(),
+        identity=identity, device_id=device, share=_text(raw, "share", 16), content_id=content,
+        page=_text(raw, "page", 200), product_code=_text(raw, "product", 40),
+        order_ref=_text(raw, "order", 64), dwell_ms=_whole(raw, "dwell_ms", 86_400_000),
+        amount_fen=_whole(raw, "amount_fen", 10**11), properties=encoded,
+    )  # fmt: skip
+    if (
+        kind in (EventType.PRODUCT_VIEW, EventType.ADD_TO_CART, EventType.REMOVE_FROM_CART)
+        and not row.product_code
+    ):
+        raise ValueError(f"{kind} needs a product")  # fmt: skip
+    if kind == EventType.ORDER_PAID and not row.order_ref:
+        raise ValueError("order_paid needs an order")
+    return row
+
+
+# -- ingestion ----------------------------------------------------------------------------------
+def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult:
+    """Store a batch's good events once each and update the rollups (see the module doc)."""
+    from siyu.content.selectors import content_brands, share_attribution
+    from siyu.members.selectors import customer_ids_by_identity
+    from siyu.org.selectors import store_places
+
+    now = timezone.now()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    result = IngestResult()
+    rows: list[Row] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(events):
+        try:
+            row = check_event(raw, now, zone)
+        except ValueError as exc:
+            event_id = raw.get("id") if isinstance(raw, dict) else None
+            result.rejected.append({"index": index, "id": event_id, "reason": str(exc)})
+            continue
+        if row.id in seen:
+            result.duplicates += 1
+            continue
+        seen.add(row.id)
+        rows.append(row)
+    if not rows:
+        return result
+    shares = share_attribution({r.share for r in rows if r.share})
+    customers = customer_ids_by_identity({r.identity for r in rows if r.identity})
+    devices = {r.device_id for r in rows if r.device_id}
+    linked = dict(
+        DeviceLink.objects.filter(device_id__in=devices).values_list("device_id", "customer_id")
+    )
+    for row in rows:
+        if row.share in shares:
+            attribution = shares[row.share]
+            row.link_id, row.staff_id, row.store_id = (
+                attribution.link_id, attribution.staff_id, attribution.store_id,
+            )  # fmt: skip
+            row.content_id = row.content_id or attribution.content_id
+        if row.identity is not None:
+            row.customer_id = customers.get(row.identity)
+        if row.customer_id is None and row.device_id:
+            row.customer_id = linked.get(row.device_id)
+    brands = content_brands({r.content_id for r in rows if r.content_id})
+    for row in rows:
+        row.content_brand_id = brands.get(row.content_id) if row.content_id else None
+    places = store_places({r.store_id for r in rows if r.store_id})
+    with transaction.atomic():
+        new_ids = _insert_events(source.pk, rows, now)
+        fresh = [r for r in rows if r.id in new_ids]
+        _link_devices(fresh, linked, now)
+        _rollup(fresh, places)
+        _activity(fresh)
+    result.accepted = len(fresh)
+    result.duplicates += len(rows) - len(fresh)
+    return result
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_returning(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], conflict: str, returning: str
+) -> list[tuple]:
+    """Multi-row INSERT … ON CONFLICT (…) DO NOTHING RETURNING …: what was really inserted."""
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    out: list[tuple] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
+                [value for row in chunk for value in row],
+            )
+            out.extend(cursor.fetchall())
+    return out
+
+
+def _insert_events(source_id: int, rows: list[Row], now: dt.datetime) -> set[str]:
+    ops = connection.ops
+    received = ops.adapt_datetimefield_value(now)
+    values = [
+        (
+            r.id, source_id, r.type, ops.adapt_datetimefield_value(r.occurred_at), received,
+            ops.adapt_datefield_value(r.day), r.customer_id, r.device_id, r.link_id, r.content_id,
+            r.staff_id, r.store_id, r.page, r.product_code, r.order_ref, r.dwell_ms, r.amount_fen,
+            r.properties,
+        )
+        for r in rows
+    ]  # fmt: skip
+    inserted = _insert_returning(
+        Event._meta.db_table,
+        ["id", "source_id", "type", "occurred_at", "received_at", "day", "customer_id",
+         "device_id", "link_id", "content_id", "staff_id", "store_id", "page", "product_code",
+         "order_ref", "dwell_ms", "amount_fen", "properties"],
+        values, "id", "id",
+    )  # fmt: skip
+    return {row[0] for row in inserted}
+
+
+def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> None:
+    """Devices seen with a customer for the first time: link them, and give the customer the
+    device's earlier anonymous events (their trail starts before they identified)."""
+    new = {r.device_id: r.customer_id for r in rows if r.device_id and r.customer_id and r.identity and r.device_id not in linked}  # fmt: skip
+    if not new:
+        return
+    DeviceLink.objects.bulk_create(
+        [DeviceLink(device_id=d, customer_id=c, linked_at=now) for d, c in new.items()],
+        ignore_conflicts=True,
+    )
+    for device, customer in new.items():
+        Event.objects.filter(device_id=device, customer_id__isnull=True).update(
+            customer_id=customer
+        )
+        for row in rows:
+            if row.device_id == device and row.customer_id is None:
+                row.customer_id = customer
+
+
+STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")
+
+
+def _figures(row: Row) -> dict[str, int]:
+    return {
+        "pv": int(row.type in VIEWS),
+        "dwell_ms": row.dwell_ms if row.type == EventType.VIEW_END else 0,
+        "carts": int(row.type == EventType.ADD_TO_CART),
+        "orders": int(row.type == EventType.ORDER_PAID),
+        "sales_fen": row.amount_fen if row.type == EventType.ORDER_PAID else 0,
+    }
+
+
+def _dims(row: Row, places: dict[int, tuple[int, int]]) -> list[tuple[str, int, tuple]]:
+    """The rollup rows an attributed event counts in: (dim, key, (brand, branch, store))."""
+    dims: list[tuple[str, int, tuple]] = []
+    brand, branch = places.get(row.store_id, (None, None)) if row.store_id else (None, None)
+    where = (brand, branch, row.store_id)
+    if row.staff_id:
+        dims.append((Dim.GUIDE, row.staff_id, where))
+    if row.store_id:
+        dims.append((Dim.STORE, row.store_id, where))
+    if row.link_id:
+        dims.append((Dim.LINK, row.link_id, where))
+    if row.content_id:
+        dims.append((Dim.CONTENT, row.content_id, (row.content_brand_id, None, None)))
+    return dims
+
+
+def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
+    """What `rows` add to the rollups: figures per (day, dim, key) and viewers per the same."""
+    figures: dict[tuple, Counter] = defaultdict(Counter)
+    where_of: dict[tuple, tuple] = {}
+    viewers: dict[tuple, set[str]] = defaultdict(set)
+    for row in rows:
+        counts = _figures(row)
+        visitor = f"c{row.customer_id}" if row.customer_id else f"d{row.device_id}"
+        for dim, key, where in _dims(row, places):
+            target = (row.day, dim, key)
+            figures[target].update(counts)
+            where_of[target] = where
+            if row.type in VIEWS:
+                viewers[target].add(visitor)
+    return {t: (where_of[t], c) for t, c in figures.items()}, viewers
+
+
+def _rollup(rows: list[Row], places: dict) -> None:
+    figures, viewers = rollup_deltas(rows, places)
+    if not figures:
+        return
+    ops = connection.ops
+    candidates = [
+        (ops.adapt_datefield_value(day), dim, key, visitor)
+        for (day, dim, key), people in viewers.items()
+        for visitor in people
+    ]
+    new_viewers = Counter(
+        (str(day), dim, int(key))
+        for day, dim, key in _insert_returning(
+            DailyVisitor._meta.db_table, ["day", "dim", "key", "visitor"], candidates,
+            "day, dim, key, visitor", "day, dim, key",
+        )
+    )  # fmt: skip
+    table = DailyStat._meta.db_table
+    columns = ["day", "dim", "key", "brand_id", "branch_id", "store_id", "pv", "uv", "dwell_ms", "carts", "orders", "sales_fen"]  # fmt: skip
+    adds = ", ".join(
+        f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+            f"ON CONFLICT (day, dim, key) DO UPDATE SET {adds}",
+            [
+                (
+                    ops.adapt_datefield_value(day), dim, key, *where, counts["pv"],
+                    new_viewers[(str(day), dim, key)], counts["dwell_ms"], counts["carts"],
+                    counts["orders"], counts["sales_fen"],
+                )
+                for (day, dim, key), (where, counts) in sorted(figures.items())
+            ],
+        )  # fmt: skip
+
+
+def _activity(rows: list[Row]) -> None:
+    """Each customer's latest activity and running counts (for the follow-up list)."""
+    latest: dict[int, Row] = {}
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for row in rows:
+        if row.customer_id is None:
+            continue
+        if row.customer_id not in latest or row.occurred_at > latest[row.customer_id].occurred_at:
+            latest[row.customer_id] = row
+        counts[row.customer_id].update(
+            events=1, carts=int(row.type == EventType.ADD_TO_CART),
+            orders=int(row.type == EventType.ORDER_PAID),
+        )  # fmt: skip
+    if not latest:
+        return
+    table = CustomerActivity._meta.db_table
+    newer = f"excluded.last_seen_at > {table}.last_seen_at"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (customer_id, last_seen_at, last_type, last_content_id, events, carts, orders) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (customer_id) DO UPDATE SET "
+            f"last_type = CASE WHEN {newer} THEN excluded.last_type ELSE {table}.last_type END, "
+            f"last_content_id = CASE WHEN {newer} THEN excluded.last_content_id ELSE {table}.last_content_id END, "
+            f"last_seen_at = CASE WHEN {newer} THEN excluded.last_seen_at ELSE {table}.last_seen_at END, "
+            f"events = {table}.events + excluded.events, carts = {table}.carts + excluded.carts, "
+            f"orders = {table}.orders + excluded.orders",
+            [
+                (
+                    customer, connection.ops.adapt_datetimefield_value(row.occurred_at), row.type,
+                    row.content_id, counts[customer]["events"], counts[customer]["carts"],
+                    counts[customer]["orders"],
+                )
+                for customer, row in sorted(latest.items())
+            ],
+        )  # fmt: skip
+
+
+# -- rebuild and check --------------------------------------------------------------------------
+def rollups_recompute() -> tuple[dict[tuple, dict[str, Any]], dict[tuple, set[str]]]:
+    """The rollups as they should be, recomputed from the raw events: figures per
+    (day, dim, key) with uv from the distinct viewers, and those viewers."""
+    from siyu.content.selectors import content_brands
+    from siyu.org.selectors import store_places
+
+    figures: dict[tuple, dict[str, Any]] = {}
+    viewers: dict[tuple, set[str]] = defaultdict(set)
+    batch: list[Row] = []
+
+    def flush() -> None:
+        brands = content_brands({r.content_id for r in batch if r.content_id})
+        for row in batch:
+            row.content_brand_id = brands.get(row.content_id) if row.content_id else None
+        places = store_places({r.store_id for r in batch if r.store_id})
+        deltas, people = rollup_deltas(batch, places)
+        for target, (where, counts) in deltas.items():
+            current = figures.setdefault(target, {"where": where, **dict.fromkeys(STAT_FIELDS, 0)})
+            for name in STAT_FIELDS:
+                current[name] += counts[name]
+        for target, seen in people.items():
+            viewers[target] |= seen
+        batch.clear()
+
+    for event in Event.objects.order_by("id").iterator(chunk_size=5000):
+        batch.append(
+            Row(
+                id=event.id, type=event.type, occurred_at=event.occurred_at, day=event.day,
+                identity=None, device_id=event.device_id, share="", content_id=event.content_id,
+                page="", product_code="", order_ref="", dwell_ms=event.dwell_ms,
+                amount_fen=event.amount_fen, properties="", customer_id=event.customer_id,
+                link_id=event.link_id, staff_id=event.staff_id, store_id=event.store_id,
+            )
+        )  # fmt: skip
+        if len(batch) >= 5000:
+            flush()
+    flush()
+    for target, row in figures.items():
+        row["uv"] = len(viewers.get(target, ()))
+    return figures, viewers
+
+
+def rollups_stored() -> dict[tuple, dict[str, Any]]:
+    """The rollups as stored, in the shape rollups_recompute returns."""
+    return {
+        (s.day, s.dim, s.key): {
+            "where": (s.brand_id, s.branch_id, s.store_id), "pv": s.pv, "uv": s.uv,
+            "dwell_ms": s.dwell_ms, "carts": s.carts, "orders": s.orders, "sales_fen": s.sales_fen,
+        }
+        for s in DailyStat.objects.all()
+    }  # fmt: skip
+
+
+@transaction.atomic
+def rollups_rebuild() -> int:
+    """Replace every rollup (and the UV visitor sets) with what the raw events say."""
+    figures, viewers = rollups_recompute()
+    DailyStat.objects.all().delete()
+    DailyVisitor.objects.all().delete()
+    DailyStat.objects.bulk_create(
+        [
+            DailyStat(
+                day=day, dim=dim, key=key, brand_id=row["where"][0], branch_id=row["where"][1],
+                store_id=row["where"][2], **{n: row[n] for n in (*STAT_FIELDS, "uv")},
+            )
+            for (day, dim, key), row in figures.items()
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    DailyVisitor.objects.bulk_create(
+        [
+            DailyVisitor(day=day, dim=dim, key=key, visitor=visitor)
+            for (day, dim, key), people in viewers.items()
+            for visitor in people
+        ],
+        batch_size=2000,
+    )
+    return len(figures)

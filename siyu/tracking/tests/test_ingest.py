@@ -1,0 +1,204 @@
+"""POST /api/v1/events: per-event validation, idempotence, attribution, overload, rollups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from siyu.conftest import ROOT
+from siyu.content import services as content_services
+from siyu.content.tests.factories import poster, publish
+from siyu.tracking import services
+from siyu.tracking.models import CustomerActivity, DailyStat, Event
+
+
+def _id() -> str:
+    return uuid.uuid4().hex  # tests need unique ids, not time-ordered ones
+
+
+@pytest.fixture
+def key(world) -> str:
+    _source, secret = services.event_source_create(scope=ROOT, name="H5", kind="h5")
+    return secret
+
+
+@pytest.fixture
+def link(world):
+    item = publish(world, poster(world))
+    link, _forward = content_services.content_forward(
+        staff=world.staff["gia"], content=item, channel="moments"
+    )
+    return link
+
+
+def _send(key: str, events: list[dict], client: Client | None = None):
+    return (client or Client()).post(
+        "/api/v1/events",
+        json.dumps({"events": events}),
+        content_type="application/json",
+        HTTP_X_SIYU_WRITE_KEY=key,
+    )
+
+
+def _event(kind: str = "content_view", **fields) -> dict:
+    now = timezone.now()
+    return {
+        "id": _id(),
+        "type": kind,
+        "occurred_at": now.isoformat(),
+        "device_id": "dev-1",
+        **fields,
+    }
+
+
+def test_a_resent_batch_stores_nothing_twice(key, link) -> None:
+    batch = [
+        _event(share=link.code),
+        _event("view_end", share=link.code, dwell_ms=12_000),
+        _event("add_to_cart", share=link.code, product="P-1"),
+    ]
+    first = _send(key, batch).json()
+    assert first == {"accepted": 3, "duplicates": 0, "rejected": []}
+    stats = list(
+        DailyStat.objects.order_by("dim").values_list("dim", "pv", "uv", "dwell_ms", "carts")
+    )
+    again = _send(key, batch).json()
+    assert again == {"accepted": 0, "duplicates": 3, "rejected": []}
+    assert Event.objects.count() == 3
+    assert (
+        list(DailyStat.objects.order_by("dim").values_list("dim", "pv", "uv", "dwell_ms", "carts"))
+        == stats
+    )
+
+
+def test_bad_events_come_back_with_index_and_reason_and_the_good_are_kept(key, link) -> None:
+    good = _event(share=link.code)
+    batch = [
+        good,
+        {"id": "x", "type": "content_view"},
+        _event("teleport"),
+        _event(occurred_at="yesterday"),
+        _event(occurred_at=(timezone.now() + dt.timedelta(days=2)).isoformat()),
+        _event("add_to_cart"),  # no product
+        _event(device_id="", customer=None),
+        _event(properties={"blob": "x" * 3000}),
+        good,  # the same id again within the batch
+    ]
+    answer = _send(key, batch)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["accepted"] == 1 and body["duplicates"] == 1
+    reasons = {r["index"]: r["reason"] for r in body["rejected"]}
+    assert set(reasons) == {1, 2, 3, 4, 5, 6, 7}
+    assert "id must be" in reasons[1]
+    assert "unknown type" in reasons[2]
+    assert "occurred_at" in reasons[3] and "future" in reasons[4]
+    assert "needs a product" in reasons[5]
+    assert "device_id or a customer" in reasons[6]
+    assert "2 KB" in reasons[7]
+    assert list(Event.objects.values_list("id", flat=True)) == [good["id"]]
+
+
+def test_share_attribution_and_customers_are_resolved(world, key, link) -> None:
+    c1 = world.customers["c1"]
+    _send(key, [_event(device_id="phone-of-c1", share=link.code)])  # anonymous at first
+    _send(
+        key,
+        [
+            _event(
+                "order_paid", device_id="phone-of-c1", share=link.code, order="O-1",
+                amount_fen=129_900, customer={"kind": "unionid", "value": "union-c1"},
+            )
+        ],
+    )  # fmt: skip
+    events = list(Event.objects.order_by("occurred_at"))
+    assert [e.customer_id for e in events] == [c1.pk, c1.pk]  # the earlier one is stitched
+    assert {(e.link_id, e.content_id, e.staff_id, e.store_id) for e in events} == {
+        (link.pk, link.content_id, world.staff["gia"].pk, world.stores["s1"].pk)
+    }
+    guide = DailyStat.objects.get(dim="guide", key=world.staff["gia"].pk)
+    assert (guide.pv, guide.uv, guide.orders, guide.sales_fen) == (1, 1, 1, 129_900)
+    assert (guide.brand_id, guide.branch_id, guide.store_id) == (
+        world.brands["alpine"].pk, world.branches["north"].pk, world.stores["s1"].pk,
+    )  # fmt: skip
+    activity = CustomerActivity.objects.get(customer_id=c1.pk)
+    assert (activity.last_type, activity.orders) == ("order_paid", 1)
+
+
+def test_keys_sizes_and_shapes_are_checked(key) -> None:
+    assert _send("wk_wrong", [_event()]).status_code == 401
+    assert Client().post("/api/v1/events", "{}", content_type="application/json").status_code == 401
+    too_many = _send(key, [_event() for _ in range(1001)])
+    assert too_many.status_code == 413 and too_many.json()["error"] == "too_many"
+    huge = Client().post(
+        "/api/v1/events", json.dumps({"events": [], "pad": "x" * 1_100_000}),
+        content_type="application/json", HTTP_X_SIYU_WRITE_KEY=key,
+    )  # fmt: skip
+    assert huge.status_code == 413
+    not_json = Client().post(
+        "/api/v1/events", "{nope", content_type="application/json", HTTP_X_SIYU_WRITE_KEY=key
+    )
+    assert not_json.status_code == 400 and not_json.json()["message"]
+    assert Event.objects.count() == 0
+
+
+def test_overload_is_429_with_retry_after_and_stores_nothing(key, monkeypatch) -> None:
+    monkeypatch.setattr(services.admission, "wait_seconds", 0.05)
+    taken = 0
+    while services.admission.slots.acquire(blocking=False):  # every slot busy
+        taken += 1
+    try:
+        answer = _send(key, [_event()])
+    finally:
+        for _ in range(taken):
+            services.admission.slots.release()
+    assert answer.status_code == 429 and answer["Retry-After"] == "1"
+    assert Event.objects.count() == 0
+    assert _send(key, [_event()]).json()["accepted"] == 1  # and it goes through afterwards
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_identical_batches_count_once(world, key, link) -> None:
+    batch = [_event(share=link.code, device_id=f"d{i}") for i in range(50)]
+    answers: list[dict] = []
+
+    def send() -> None:
+        answers.append(_send(key, batch).json())
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    accepted = sum(a.get("accepted", 0) for a in answers if "accepted" in a)
+    assert accepted == 50 and Event.objects.count() == 50
+    assert DailyStat.objects.get(dim="link", key=link.pk).pv == 50
+    assert DailyStat.objects.get(dim="link", key=link.pk).uv == 50
+
+
+def test_rollups_equal_their_recomputation_and_rebuild_restores_them(world, key, link) -> None:
+    other = content_services.content_forward(
+        staff=world.staff["gus"], content=link.content, channel="chat"
+    )[0]
+    for round_ in range(3):
+        batch = [
+            _event(share=code, device_id=f"dev-{i % 7}", dwell_ms=0)
+            for i, code in enumerate([link.code, other.code] * 10)
+        ]
+        batch += [_event("view_end", share=link.code, dwell_ms=1000 * (round_ + 1))]
+        batch += [_event("add_to_cart", share=other.code, product="P-2")]
+        _send(key, batch)
+        _send(key, batch[:5])  # partly resent
+    stored, (expected, _viewers) = services.rollups_stored(), services.rollups_recompute()
+    assert stored == expected
+    assert stored[(timezone.localdate(), "content", link.content_id)]["uv"] == 7
+    DailyStat.objects.all().update(pv=0)  # damage them
+    assert services.rollups_stored() != expected
+    services.rollups_rebuild()
+    assert services.rollups_stored() == expected
