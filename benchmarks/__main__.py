@@ -13,7 +13,7 @@ BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
-        "--only", help="run one benchmark: generator | customer_list | content | wecom"
+        "--only", help="run one benchmark: generator | customer_list | content | wecom | tracking"
     )
     parser.add_argument(
         "--gen-scale",
@@ -39,6 +39,16 @@ def main() -> None:
     )
     parser.add_argument("--sync-guides", type=int, default=500, help="guides holding them")
     parser.add_argument(
+        "--events", type=int, default=100_000, help="events the tracking benchmark sends"
+    )
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients sending them")
+    parser.add_argument(
+        "--tracking-db",
+        default="sqlite",
+        choices=["sqlite", "postgres"],
+        help="database of the tracking benchmark (postgres: a scratch database on 127.0.0.1)",
+    )
+    parser.add_argument(
         "--web-server",
         default="waitress",
         choices=["waitress", "granian"],
@@ -51,13 +61,14 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["SIYU_VAR_DIR"] = str(BENCH_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
-    from benchmarks import content, customer_list, generator, wecom
+    from benchmarks import content, customer_list, generator, tracking, wecom
 
     benches = {
         "generator": generator.run,
         "customer_list": customer_list.run,
         "content": content.run,
         "wecom": wecom.run,
+        "tracking": tracking.run,
     }
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")

@@ -58,7 +58,9 @@ MAX_PROPERTIES_BYTES = 2048
 MAX_AGE = dt.timedelta(days=30)  # an offline queue may send late, not this late
 MAX_AHEAD = dt.timedelta(hours=1)  # clients' clocks drift, but not this far
 ID_RE = re.compile(r"^[0-9A-Za-z_-]{8,40}$")
-VIEWS = {EventType.PAGE_VIEW, EventType.CONTENT_VIEW}
+VIEWS = frozenset({EventType.PAGE_VIEW.value, EventType.CONTENT_VIEW.value})
+TYPES = frozenset(EventType.values)  # computed once: the enum's .values is a fresh list each time
+NEEDS_PRODUCT = frozenset({"product_view", "add_to_cart", "remove_from_cart"})
 IDENTITY_KINDS = {"unionid", "mp_openid", "external_userid", "pos_card", "other"}
 CHUNK = 400  # rows per multi-row statement (under both databases' parameter limits)
 KEY_PREFIX = "wk_"
@@ -199,7 +201,7 @@ def check_event(raw: Any, now: dt.datetime, zone: ZoneInfo) -> Row:
     if not isinstance(event_id, str) or not ID_RE.match(event_id):
         raise ValueError("id must be 8–40 letters, digits, '-' or '_'")
     kind = raw.get("type")
-    if kind not in EventType.values:
+    if kind not in TYPES:
         raise ValueError(f"unknown type {kind!r}")
     when = _when(raw, now)
     customer = raw.get("customer")
@@ -367,14 +369,18 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
 STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")
 
 
-def _figures(row: Row) -> dict[str, int]:
-    return {
-        "pv": int(row.type in VIEWS),
-        "dwell_ms": row.dwell_ms if row.type == EventType.VIEW_END else 0,
-        "carts": int(row.type == EventType.ADD_TO_CART),
-        "orders": int(row.type == EventType.ORDER_PAID),
-        "sales_fen": row.amount_fen if row.type == EventType.ORDER_PAID else 0,
-    }
+def _figures(row: Row) -> tuple[int, int, int, int, int]:
+    """What one event adds, in STAT_FIELDS order (pv, dwell_ms, carts, orders, sales_fen)."""
+    kind = row.type
+    if kind in VIEWS:
+        return (1, 0, 0, 0, 0)
+    if kind == "view_end":
+        return (0, row.dwell_ms, 0, 0, 0)
+    if kind == "add_to_cart":
+        return (0, 0, 1, 0, 0)
+    if kind == "order_paid":
+        return (0, 0, 0, 1, row.amount_fen)
+    return (0, 0, 0, 0, 0)
 
 
 def _dims(row: Row, places: dict[int, tuple[int, int]]) -> list[tuple[str, int, tuple]]:
@@ -394,20 +400,28 @@ def _dims(row: Row, places: dict[int, tuple[int, int]]) -> list[tuple[str, int, 
 
 
 def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
-    """What `rows` add to the rollups: figures per (day, dim, key) and viewers per the same."""
-    figures: dict[tuple, Counter] = defaultdict(Counter)
+    """What `rows` add to the rollups: {(day, dim, key): (where, {field: n})} and the viewers
+    per (day, dim, key). Plain lists and ints: this runs for every event of every batch."""
+    sums: dict[tuple, list[int]] = {}
     where_of: dict[tuple, tuple] = {}
     viewers: dict[tuple, set[str]] = defaultdict(set)
     for row in rows:
         counts = _figures(row)
         visitor = f"c{row.customer_id}" if row.customer_id else f"d{row.device_id}"
+        viewed = row.type in VIEWS
         for dim, key, where in _dims(row, places):
             target = (row.day, dim, key)
-            figures[target].update(counts)
-            where_of[target] = where
-            if row.type in VIEWS:
+            total = sums.get(target)
+            if total is None:
+                sums[target] = list(counts)
+                where_of[target] = where
+            else:
+                for i, n in enumerate(counts):
+                    total[i] += n
+            if viewed:
                 viewers[target].add(visitor)
-    return {t: (where_of[t], c) for t, c in figures.items()}, viewers
+    figures = {t: (where_of[t], dict(zip(STAT_FIELDS, v, strict=True))) for t, v in sums.items()}
+    return figures, viewers
 
 
 def _rollup(rows: list[Row], places: dict) -> None:

@@ -1,0 +1,232 @@
+"""Event ingestion end to end over HTTP, against the raw idempotent insert of the same database.
+
+- tracking_ingest_events_per_second: batches of 1,000 realistic events (time-ordered ids,
+  share codes of the demo's real links, devices and WeCom customers, the type mix of a
+  landing page) POSTed to `/api/v1/events` on a waitress web process by concurrent
+  keep-alive clients; validation, attribution, dedupe and rollups all on. Every batch is
+  acknowledged before the next is sent on its connection; the clock stops at the last one.
+- Baseline (the ratio's denominator): the same number of 18-column rows with time-ordered
+  keys appended with `executemany … ON CONFLICT DO NOTHING`, 1,000 per transaction, into a
+  scratch table of the same database, in the same run.
+
+`--tracking-db postgres` runs it on PostgreSQL (a scratch database on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from benchmarks.db import use_database
+from benchmarks.report import log, result
+
+TYPES = [
+    ("content_view", 34), ("page_view", 14), ("view_end", 30), ("product_view", 12),
+    ("add_to_cart", 5), ("share", 3), ("order_paid", 1), ("coupon_claim", 1),
+]  # fmt: skip
+PG_NAME = "siyu_bench_tracking"
+
+
+class EventIds:
+    """Time-ordered ids as a client makes them: milliseconds, then a counter, then randomness."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng, self.last, self.n = rng, 0, 0
+
+    def next(self, ms: int) -> str:
+        self.n = self.n + 1 if ms == self.last else 0
+        self.last = ms
+        return f"{ms:012x}{self.n:04x}{self.rng.getrandbits(64):016x}"
+
+
+def _batches(n_events: int, links: list[str], externals: list[str]) -> list[bytes]:
+    rng = random.Random(5)
+    ids = EventIds(rng)
+    kinds, weights = zip(*TYPES, strict=True)
+    start = int(time.time() * 1000) - 3_600_000
+    bodies = []
+    for b in range(n_events // 1000):
+        events = []
+        for i in range(1000):
+            ms = start + (b * 1000 + i) * 3
+            kind = rng.choices(kinds, weights)[0]
+            event = {
+                "id": ids.next(ms), "type": kind, "occurred_at": ms,
+                "device_id": f"dev{rng.randrange(50_000):05d}", "share": rng.choice(links),
+                "page": "/s/landing",
+            }  # fmt: skip
+            if rng.random() < 0.2 and externals:
+                event["customer"] = {"kind": "external_userid", "value": rng.choice(externals)}
+            if kind == "view_end":
+                event["dwell_ms"] = int(rng.expovariate(1 / 15_000))
+            if kind in ("product_view", "add_to_cart"):
+                event["product"] = f"DOWN-{rng.randrange(400):04d}"
+            if kind == "order_paid":
+                event |= {"order": f"O{b}-{i}", "amount_fen": rng.choice((59_900, 129_900))}
+            events.append(event)
+        bodies.append(json.dumps({"events": events}, separators=(",", ":")).encode())
+    return bodies
+
+
+def _raw_rate(rows: int) -> float:
+    """Rows/s of the raw idempotent append: 18 columns, time-ordered text keys, 1,000 a transaction."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_events")
+        cursor.execute(
+            "CREATE TABLE bench_raw_events (id VARCHAR(40) PRIMARY KEY, source_id INTEGER, "
+            "type VARCHAR(16), occurred_at TIMESTAMP, received_at TIMESTAMP, day DATE, "
+            "customer_id BIGINT, device_id VARCHAR(64), link_id BIGINT, content_id BIGINT, "
+            "staff_id BIGINT, store_id BIGINT, page VARCHAR(200), product_code VARCHAR(40), "
+            "order_ref VARCHAR(64), dwell_ms INTEGER, amount_fen BIGINT, properties TEXT)"
+        )
+    ids = EventIds(random.Random(9))
+    base = int(time.time() * 1000)
+    started = time.perf_counter()
+    for start in range(0, rows, 1000):
+        chunk = [
+            (ids.next(base + start + i), 1, "content_view", "2026-11-20 10:00:00", "2026-11-20 10:00:01",
+             "2026-11-20", None, f"dev{i:05d}", 1, 1, 1, 1, "/s/landing", "", "", 0, 0, "{}")
+            for i in range(min(1000, rows - start))
+        ]  # fmt: skip
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO bench_raw_events VALUES (" + ", ".join(["%s"] * 18) + ") "  # noqa: S608
+                "ON CONFLICT (id) DO NOTHING",
+                chunk,
+            )
+    rate = rows / (time.perf_counter() - started)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_events")
+    return rate
+
+
+def _post_all(port: int, bodies: list[bytes], key: str, clients: int) -> list[dict]:
+    chunks = [bodies[i::clients] for i in range(clients)]
+
+    def post(chunk: list[bytes]) -> list[dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        answers = []
+        for body in chunk:
+            while True:
+                conn.request("POST", "/api/v1/events", body, {"Content-Type": "application/json", "X-Siyu-Write-Key": key})  # fmt: skip
+                response = conn.getresponse()
+                answer = json.loads(response.read())
+                if response.status != 429:
+                    break
+                time.sleep(float(response.getheader("Retry-After", "1")) / 10)
+            assert response.status == 200, (response.status, answer)
+            answers.append(answer)
+        conn.close()
+        return answers
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return [a for answers in pool.map(post, chunks) for a in answers]
+
+
+def _database(args, bench_dir: Path) -> dict[str, str]:
+    """Point Django at a fresh benchmark database; returns the environment the web process needs."""
+    if args.tracking_db == "postgres":
+        import psycopg
+
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as pg:
+            pg.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            pg.execute(f"CREATE DATABASE {PG_NAME}")
+        url = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+        os.environ["DATABASE_URL"] = url
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = PG_NAME
+        call_command("migrate", verbosity=0)
+        return {"DATABASE_URL": url}
+    path = bench_dir / "tracking.sqlite3"
+    use_database(path, fresh=True)
+    return {"DATABASE_URL": f"sqlite:///{path}"}
+
+
+def run(args, bench_dir: Path) -> Iterator[dict]:
+    env = {**os.environ, **_database(args, bench_dir)}
+    from django.conf import settings
+    from django.utils import timezone
+
+    from siyu.content.models import ShareLink
+    from siyu.core import generator as gen
+    from siyu.org.scope import Capability, Level, Scope
+    from siyu.relations.models import Friendship
+    from siyu.tracking import services
+    from siyu.tracking.models import DailyStat, Event
+
+    log("tracking: building the demo brand (links and friends to attribute events to)")
+    gen.run(gen.Context(seed=42, today=timezone.localdate(), quiet=True, **gen.SCALES["demo"]))
+    root = Scope(level=Level.GROUP, group_id=0, capabilities=frozenset(Capability))
+    _source, key = services.event_source_create(scope=root, name="bench", kind="h5")
+    links = list(ShareLink.objects.values_list("code", flat=True)[:2000])
+    externals = list(Friendship.objects.values_list("external_userid", flat=True)[:5000])
+    n = args.events
+    bodies = _batches(n, links, externals)
+    log(
+        f"tracking: {n:,} events in {len(bodies)} batches of 1,000 ({sum(map(len, bodies)) / len(bodies) / 1024:.0f} KB each)"
+    )
+    port = _free_port()
+    web = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
+        [sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
+         f"--threads={args.clients}", "siyu.wsgi:application"],
+        env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_up(port)
+        _post_all(port, bodies[:2], key, 1)  # warm the process up (imports, caches)
+        started = time.perf_counter()
+        answers = _post_all(port, bodies[2:], key, args.clients)
+        seconds = time.perf_counter() - started
+        resent = _post_all(port, bodies[:5], key, 1)
+    finally:
+        web.terminate()
+        web.wait()
+    accepted = sum(a["accepted"] for a in answers)
+    assert accepted == n - 2000 and not any(a["rejected"] for a in answers), answers[:1]
+    assert sum(a["accepted"] for a in resent) == 0
+    assert Event.objects.count() == n
+    rollup_rows = DailyStat.objects.count()
+    log(f"tracking: measuring the raw idempotent append of {n:,} rows on the same database")
+    baseline = _raw_rate(n)
+    yield result(
+        "tracking_ingest_events_per_second", f"{n:,} events ({args.tracking_db})", accepted / seconds,
+        "events/s", baseline, baseline_is="raw executemany … ON CONFLICT DO NOTHING, same rows and database",
+        clients=args.clients, seconds=round(seconds, 2), rollup_rows=rollup_rows,
+        target=100_000 if args.tracking_db == "sqlite" else 30_000,
+        time_zone=settings.TIME_ZONE, day=str(timezone.localdate()),
+    )  # fmt: skip
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_up(port: int) -> None:
+    for _ in range(400):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return
+        except OSError:
+            time.sleep(0.05)
