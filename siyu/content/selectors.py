@@ -65,7 +65,7 @@ def target_labels(content: Content) -> list[tuple[str, str]]:
         level: [int(t.code) for t in targets if t.level == level]
         for level in (TargetLevel.BRANCH, TargetLevel.STORE)
     }
-    names = {
+    names: dict[str, dict[int, str]] = {
         TargetLevel.BRANCH: dict(Branch.objects.filter(pk__in=ids[TargetLevel.BRANCH]).values_list("pk", "name")) if ids[TargetLevel.BRANCH] else {},
         TargetLevel.STORE: dict(Store.objects.filter(pk__in=ids[TargetLevel.STORE]).values_list("pk", "name")) if ids[TargetLevel.STORE] else {},
     }  # fmt: skip
