@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.db import use_database
+from benchmarks.net import free_port, wait_up
 from benchmarks.report import log, result
 
 TYPES = [
@@ -183,14 +184,14 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     log(
         f"tracking: {n:,} events in {len(bodies)} batches of 1,000 ({sum(map(len, bodies)) / len(bodies) / 1024:.0f} KB each)"
     )
-    port = _free_port()
+    port = free_port()
     web = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
         [sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
          f"--threads={args.clients}", "siyu.wsgi:application"],
         env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_up(port)
+        wait_up(port)
         _post_all(port, bodies[:2], key, 1)  # warm the process up (imports, caches)
         started = time.perf_counter()
         answers = _post_all(port, bodies[2:], key, args.clients)
@@ -213,20 +214,3 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
         target=100_000 if args.tracking_db == "sqlite" else 30_000,
         time_zone=settings.TIME_ZONE, day=str(timezone.localdate()),
     )  # fmt: skip
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(port: int) -> None:
-    for _ in range(400):
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return
-        except OSError:
-            time.sleep(0.05)

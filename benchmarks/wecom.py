@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
 import os
 import random
@@ -27,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.db import use_database
+from benchmarks.net import free_port, wait_up
 from benchmarks.report import log, result
 
 
@@ -103,12 +103,6 @@ WEB_SERVERS = {
         "siyu.wsgi:application",
     ],
 }  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _post_all(port: int, bodies: list[tuple[str, str]], connections: int) -> None:
@@ -198,7 +192,7 @@ def _callbacks(args, bench_dir: Path) -> Iterator[dict]:
         )
     decrypt_rate = min(200, n) / (time.perf_counter() - started)
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db_path}",
@@ -230,12 +224,7 @@ def _callbacks(args, bench_dir: Path) -> Iterator[dict]:
         stdout=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):  # the web process is up when it answers
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_up(port)
         log(
             f"wecom: posting {n:,} add_external_contact callbacks on {args.connections} connections"
         )
