@@ -134,6 +134,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Event ingestion: batches a web process ingests at once; more wait this long, then get 429.
+TRACKING_MAX_INFLIGHT = envint("TRACKING_MAX_INFLIGHT", 4)
+TRACKING_ADMISSION_WAIT = float(os.environ.get("TRACKING_ADMISSION_WAIT", "2"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]

@@ -38,6 +38,7 @@ from siyu.content.models import (
     Status,
     TargetLevel,
 )
+from siyu.content.selectors import aims_at
 from siyu.core.generator import Context, insert_rows, next_id, reset_sequences
 from siyu.members.models import Customer
 from siyu.org.models import Role, Staff, StaffStatus, Store
@@ -318,10 +319,7 @@ def _forwards(ctx: Context, rng, stores: list[Store], items: list[dict], now: dt
     started = time.perf_counter()
     by_store: dict[int, list[dict]] = {}
     for store in stores:
-        here = {
-            (TargetLevel.STORE, str(store.pk)), (TargetLevel.BRANCH, str(store.branch_id)),
-            (TargetLevel.PROVINCE, store.province_code), (TargetLevel.CITY, store.city_code),
-        }  # fmt: skip
+        here = aims_at(store)
         by_store[store.pk] = [
             i for i in items if i["brand"] == store.brand_id and (not i["targets"] or i["targets"] & here)
         ]  # fmt: skip

@@ -48,11 +48,15 @@ def stores_reached(content: Content, stores: Iterable[Store]) -> list[Store]:
     if not content.targeted:
         return stores
     targets = set(content.targets.values_list("level", "code"))
-    return [
-        s for s in stores
-        if {(TargetLevel.STORE, str(s.pk)), (TargetLevel.BRANCH, str(s.branch_id)),
-            (TargetLevel.PROVINCE, s.province_code), (TargetLevel.CITY, s.city_code)} & targets
-    ]  # fmt: skip
+    return [s for s in stores if aims_at(s) & targets]
+
+
+def aims_at(store: Store) -> set[tuple[str, str]]:
+    """The (level, code) targets that reach `store`: itself, its branch, province and city."""
+    return {
+        (TargetLevel.STORE, str(store.pk)), (TargetLevel.BRANCH, str(store.branch_id)),
+        (TargetLevel.PROVINCE, store.province_code), (TargetLevel.CITY, store.city_code),
+    }  # fmt: skip
 
 
 def target_labels(content: Content) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import urllib.parse
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -64,20 +65,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "content/review_queue.html", {"rows": items[:200]})
 
 
+TEXT_FIELDS = (
+    "title", "body", "share_copy", "product_code", "miniprogram_appid", "miniprogram_path",
+    "business_unit", "campaign", "category",
+)  # fmt: skip
+
+
+def _product_codes(post: Any) -> list[str]:
+    return [c.strip() for c in post.get("product_codes", "").split(",") if c.strip()]
+
+
 def _form_fields(request: HttpRequest) -> dict:
     post = request.POST
     price = post.get("price_yuan", "").strip()
-    fields = {
-        name: post.get(name, "").strip()
-        for name in (
-            "title", "body", "share_copy", "product_code", "miniprogram_appid", "miniprogram_path",
-            "business_unit", "campaign", "category",
-        )
-    }  # fmt: skip
+    fields: dict[str, Any] = {name: post.get(name, "").strip() for name in TEXT_FIELDS}
     fields["scenarios"] = post.getlist("scenarios")
-    fields["product_codes"] = [
-        c.strip() for c in post.get("product_codes", "").split(",") if c.strip()
-    ]
+    fields["product_codes"] = _product_codes(post)
     try:
         amount = Decimal(price.replace(",", "")) if price else None  # typed in yuan
     except InvalidOperation:
@@ -111,12 +114,9 @@ def _posted_values(request: HttpRequest, content: Content | None) -> Content:
         brand_id=content.brand_id if content else int_param(post.get("brand")),
         kind=content.kind if content else post.get("kind", ""),
         scenarios=post.getlist("scenarios"),
-        product_codes=[c.strip() for c in post.get("product_codes", "").split(",") if c.strip()],
+        product_codes=_product_codes(post),
     )
-    for name in (
-        "title", "body", "share_copy", "product_code", "miniprogram_appid", "miniprogram_path",
-        "business_unit", "campaign", "category",
-    ):  # fmt: skip
+    for name in TEXT_FIELDS:
         setattr(values, name, post.get(name, ""))
     for name in ("publish_at", "expires_at"):
         setattr(values, name, parse_datetime(post.get(name, "")) if post.get(name) else None)

@@ -1,5 +1,5 @@
-"""The events API: `POST /api/v1/events` for any source with a write key, and reads of the
-rollups, funnels and a customer's trail for staff (scoped like every other read)."""
+"""The events API: `POST /api/v1/events` for any source with a write key (the staff reads of
+trails, rollups and funnels come with the rest of the tracking issue)."""
 
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -84,12 +85,14 @@ def event_source_create(
     return source, secret
 
 
-_sources: dict[str, tuple[float, EventSource | None]] = {}
+_sources: dict[str, tuple[float, EventSource]] = {}
 SOURCE_CACHE_SECONDS = 30.0
 
 
 def event_source_authenticate(secret: str) -> EventSource | None:
-    """The active source for a write key (remembered for 30 s: ingestion is hot)."""
+    """The active source for a write key. Known keys are remembered for 30 s (ingestion is
+    hot; a deactivated source is refused within that); unknown keys are never remembered,
+    so random keys cannot grow the cache."""
     if not secret.startswith(KEY_PREFIX):
         return None
     key = _hash(secret)
@@ -97,7 +100,10 @@ def event_source_authenticate(secret: str) -> EventSource | None:
     if cached is not None and time.monotonic() - cached[0] < SOURCE_CACHE_SECONDS:
         return cached[1]
     source = EventSource.objects.filter(key_hash=key, active=True).first()
-    _sources[key] = (time.monotonic(), source)
+    if source is None:
+        _sources.pop(key, None)
+    else:
+        _sources[key] = (time.monotonic(), source)
     return source
 
 
@@ -124,8 +130,7 @@ class Admission:
 
 
 admission = Admission(
-    limit=getattr(settings, "TRACKING_MAX_INFLIGHT", 4),
-    wait_seconds=getattr(settings, "TRACKING_ADMISSION_WAIT", 2.0),
+    limit=settings.TRACKING_MAX_INFLIGHT, wait_seconds=settings.TRACKING_ADMISSION_WAIT
 )
 
 
@@ -357,13 +362,13 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
         [DeviceLink(device_id=d, customer_id=c, linked_at=now) for d, c in new.items()],
         ignore_conflicts=True,
     )
-    for device, customer in new.items():
-        Event.objects.filter(device_id=device, customer_id__isnull=True).update(
-            customer_id=customer
-        )
-        for row in rows:
-            if row.device_id == device and row.customer_id is None:
-                row.customer_id = customer
+    # One UPDATE for every newly linked device (not one per device).
+    Event.objects.filter(device_id__in=new, customer_id__isnull=True).update(
+        customer_id=Case(*(When(device_id=d, then=Value(c)) for d, c in new.items()))
+    )
+    for row in rows:
+        if row.customer_id is None and row.device_id in new:
+            row.customer_id = new[row.device_id]
 
 
 STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")
