@@ -47,6 +47,14 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Each test has a fresh database: forget sources remembered for an earlier one."""
+    from siyu.tracking.services import caches_clear
+
+    caches_clear()
+
+
+@pytest.fixture(autouse=True)
 def _own_media(settings: Any, tmp_path: Any) -> None:
     """Uploads and rendered posters land in the test's own folder, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -24,8 +24,10 @@ urlpatterns = [
     path("console/", include("siyu.members.urls")),
     path("console/", include("siyu.relations.urls")),
     path("console/", include("siyu.content.urls")),
+    path("console/", include("siyu.tracking.urls")),
     path("m/", include("siyu.members.workbench_urls")),
     path("m/", include("siyu.content.workbench_urls")),
+    path("m/", include("siyu.tracking.workbench_urls")),
     path("s/", include("siyu.content.public_urls")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

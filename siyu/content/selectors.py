@@ -240,3 +240,30 @@ def content_brands(content_ids: set[int]) -> dict[int, int]:
     if not content_ids:
         return {}
     return dict(Content.objects.filter(pk__in=content_ids).values_list("pk", "brand_id"))
+
+
+def content_titles(content_ids: Iterable[int]) -> dict[int, str]:
+    """The title of each content item, in one query (for figures keyed by content id)."""
+    wanted = {i for i in content_ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(Content.objects.filter(pk__in=wanted).values_list("pk", "title"))
+
+
+def share_links(link_ids: Iterable[int]) -> dict[int, ShareLink]:
+    """Share links by id, with their content (for figures keyed by link id)."""
+    return {
+        link.pk: link
+        for link in ShareLink.objects.select_related("content").filter(pk__in=set(link_ids))
+    }
+
+
+def forwards_by_link(*, staff_id: int, since: dt.datetime, until: dt.datetime) -> dict[int, int]:
+    """How often a guide forwarded each of their links in [since, until)."""
+    rows = (
+        Forward.objects.filter(staff_id=staff_id, at__gte=since, at__lt=until)
+        .values("link_id")
+        .annotate(n=Count("id"))
+        .values_list("link_id", "n")
+    )
+    return dict(rows)

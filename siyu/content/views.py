@@ -340,6 +340,8 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
             "guide": link.staff,
             "buy_url": share.buy_url(link),
             "poster": content.kind == Kind.POSTER and bool(content.image),
+            "device": device,  # the tracker on the page uses the same ids the visit has
+            "unionid": unionid,
         },
     )
     response.set_cookie(DEVICE_COOKIE, device, max_age=YEAR, samesite="Lax", httponly=True)

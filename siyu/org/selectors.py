@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 
 from siyu.org.models import ApiToken, Branch, Brand, Staff, StaffMove, Store
@@ -121,3 +123,16 @@ def store_places(store_ids: set[int]) -> dict[int, tuple[int, int]]:
         return {}
     rows = Store.objects.filter(pk__in=store_ids).values_list("pk", "brand_id", "branch_id")
     return {pk: (brand, branch) for pk, brand, branch in rows}
+
+
+def org_names(
+    *, staff: Iterable[int] = (), stores: Iterable[int] = (), branches: Iterable[int] = ()
+) -> dict[str, dict[int, str]]:
+    """Display names by id for figures keyed by ids (rollups): {"staff"|"store"|"branch": …}."""
+    out: dict[str, dict[int, str]] = {}
+    for name, model, ids in (("staff", Staff, staff), ("store", Store, stores), ("branch", Branch, branches)):  # fmt: skip
+        wanted = {i for i in ids if i is not None}
+        out[name] = (
+            dict(model.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+        )
+    return out

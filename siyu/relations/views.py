@@ -1,6 +1,5 @@
 """Relationship pages: channel codes and badges, acquisition, transfers; the guide's edits."""
 
-
 import segno
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse

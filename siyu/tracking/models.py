@@ -108,7 +108,9 @@ class DailyStat(models.Model):
     """Per day × guide, content, store or share link: the figures dashboards read.
 
     brand/branch/store say where the row belongs in the org tree (for scoping); a content row
-    spans stores, so it carries only its brand.
+    spans stores, so it carries only its brand. A share-link row also carries the link's
+    content and guide, so content performance by region, store and guide is one grouped
+    read of link rows, with no join.
     """
 
     day = models.DateField()
@@ -117,6 +119,8 @@ class DailyStat(models.Model):
     brand_id = models.BigIntegerField(null=True)
     branch_id = models.BigIntegerField(null=True)
     store_id = models.BigIntegerField(null=True)
+    content_id = models.BigIntegerField(null=True)  # link rows: the link's content
+    staff_id = models.BigIntegerField(null=True)  # link rows: the link's guide
     pv = models.PositiveIntegerField(default=0)  # page and content views
     uv = models.PositiveIntegerField(default=0)  # distinct viewers that day (exact)
     dwell_ms = models.BigIntegerField(default=0)
@@ -128,7 +132,10 @@ class DailyStat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "dim", "key"], name="daily_stat_once")
         ]
-        indexes = [models.Index(fields=["dim", "store_id", "day"])]
+        indexes = [
+            models.Index(fields=["dim", "store_id", "day"]),
+            models.Index(fields=["dim", "day"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dim}:{self.key}"

@@ -30,6 +30,7 @@ register(
         brand="brand_id",
         branch="branch_id",
         store="store_id",
-        staff=lambda s: Q(dim=Dim.GUIDE, key=s),
+        # A guide's own guide rows and the rows of their share links.
+        staff=lambda s: Q(dim=Dim.GUIDE, key=s) | Q(dim=Dim.LINK, staff_id=s),
     ),
 )

@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from siyu.org.scope import Capability, Scope
@@ -51,6 +52,7 @@ from siyu.tracking.models import (
     Event,
     EventSource,
     EventType,
+    SourceKind,
 )
 
 MAX_EVENTS = 1000
@@ -85,8 +87,33 @@ def event_source_create(
     return source, secret
 
 
+_own_key: str | None = None
+
+
+def h5_write_key() -> str:
+    """The write key of siyu's own H5 pages (landing pages, storefront): derived from
+    SECRET_KEY, since a browser's key is public anyway and only its hash is stored; its
+    source is created on first use."""
+    global _own_key
+    if _own_key is None:
+        secret = KEY_PREFIX + salted_hmac("siyu.tracking", "own H5 pages").hexdigest()[:32]
+        EventSource.objects.get_or_create(
+            key_hash=_hash(secret),
+            defaults={"name": "siyu H5", "kind": SourceKind.H5, "prefix": secret[:10]},
+        )
+        _own_key = secret
+    return _own_key
+
+
 _sources: dict[str, tuple[float, EventSource]] = {}
 SOURCE_CACHE_SECONDS = 30.0
+
+
+def caches_clear() -> None:
+    """Forget the process's remembered sources (the test suite does so for each new database)."""
+    global _own_key
+    _own_key = None
+    _sources.clear()
 
 
 def event_source_authenticate(secret: str) -> EventSource | None:
@@ -389,18 +416,21 @@ def _figures(row: Row) -> tuple[int, int, int, int, int]:
 
 
 def _dims(row: Row, places: dict[int, tuple[int, int]]) -> list[tuple[str, int, tuple]]:
-    """The rollup rows an attributed event counts in: (dim, key, (brand, branch, store))."""
+    """The rollup rows an attributed event counts in: (dim, key, where), where = (brand,
+    branch, store, content, guide) as DailyStat carries them."""
     dims: list[tuple[str, int, tuple]] = []
     brand, branch = places.get(row.store_id, (None, None)) if row.store_id else (None, None)
-    where = (brand, branch, row.store_id)
+    where = (brand, branch, row.store_id, None, None)
     if row.staff_id:
         dims.append((Dim.GUIDE, row.staff_id, where))
     if row.store_id:
         dims.append((Dim.STORE, row.store_id, where))
     if row.link_id:
-        dims.append((Dim.LINK, row.link_id, where))
+        dims.append(
+            (Dim.LINK, row.link_id, (brand, branch, row.store_id, row.content_id, row.staff_id))
+        )
     if row.content_id:
-        dims.append((Dim.CONTENT, row.content_id, (row.content_brand_id, None, None)))
+        dims.append((Dim.CONTENT, row.content_id, (row.content_brand_id, None, None, None, None)))
     return dims
 
 
@@ -447,7 +477,7 @@ def _rollup(rows: list[Row], places: dict) -> None:
         )
     )  # fmt: skip
     table = DailyStat._meta.db_table
-    columns = ["day", "dim", "key", "brand_id", "branch_id", "store_id", "pv", "uv", "dwell_ms", "carts", "orders", "sales_fen"]  # fmt: skip
+    columns = ["day", "dim", "key", "brand_id", "branch_id", "store_id", "content_id", "staff_id", "pv", "uv", "dwell_ms", "carts", "orders", "sales_fen"]  # fmt: skip
     adds = ", ".join(
         f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
     )  # fmt: skip
@@ -550,7 +580,7 @@ def rollups_stored() -> dict[tuple, dict[str, Any]]:
     """The rollups as stored, in the shape rollups_recompute returns."""
     return {
         (s.day, s.dim, s.key): {
-            "where": (s.brand_id, s.branch_id, s.store_id), "pv": s.pv, "uv": s.uv,
+            "where": (s.brand_id, s.branch_id, s.store_id, s.content_id, s.staff_id), "pv": s.pv, "uv": s.uv,
             "dwell_ms": s.dwell_ms, "carts": s.carts, "orders": s.orders, "sales_fen": s.sales_fen,
         }
         for s in DailyStat.objects.all()
@@ -567,7 +597,8 @@ def rollups_rebuild() -> int:
         [
             DailyStat(
                 day=day, dim=dim, key=key, brand_id=row["where"][0], branch_id=row["where"][1],
-                store_id=row["where"][2], **{n: row[n] for n in (*STAT_FIELDS, "uv")},
+                store_id=row["where"][2], content_id=row["where"][3], staff_id=row["where"][4],
+                **{n: row[n] for n in (*STAT_FIELDS, "uv")},
             )
             for (day, dim, key), row in figures.items()
         ],
