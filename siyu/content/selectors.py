@@ -267,3 +267,24 @@ def forwards_by_link(*, staff_id: int, since: dt.datetime, until: dt.datetime) -
         .values_list("link_id", "n")
     )
     return dict(rows)
+
+
+def share_visits(*, since: dt.datetime, until: dt.datetime) -> Iterable[tuple]:
+    """Visits in [since, until) as (at, link, content, guide, store, device, customer) tuples in
+    time order (the generator puts behaviour events behind them)."""
+    return (
+        ShareVisit.objects.filter(at__gte=since, at__lt=until)
+        .order_by("at", "id")
+        .values_list("at", "link_id", "content_id", "staff_id", "store_id", "device_id", "customer_id")
+        .iterator(chunk_size=20_000)
+    )
+
+
+def content_products() -> dict[int, tuple[int, list[str]]]:
+    """Every item's brand and linked product codes."""
+    return {
+        pk: (brand, [c for c in [code, *(codes or [])] if c])
+        for pk, brand, code, codes in Content.objects.values_list(
+            "pk", "brand_id", "product_code", "product_codes"
+        )
+    }

@@ -102,6 +102,7 @@ def run(ctx: Context) -> None:
     from siyu.members import generate as members_generate
     from siyu.org import generate as org_generate
     from siyu.relations import generate as relations_generate
+    from siyu.tracking import generate as tracking_generate
 
     started = time.perf_counter()
     steps = (
@@ -109,6 +110,7 @@ def run(ctx: Context) -> None:
         members_generate.generate,
         relations_generate.generate,
         content_generate.generate,
+        tracking_generate.generate,
     )
     for step in steps:
         step(ctx)

@@ -122,3 +122,11 @@ def customer_ids_by_identity(pairs: set[tuple[str, str]]) -> dict[tuple[str, str
         )
         found.update({(kind, key): customer for key, customer in rows})
     return found
+
+
+def customer_id_range() -> tuple[int, int] | None:
+    """The lowest and highest customer id (the generator samples customers between them)."""
+    from django.db.models import Max, Min
+
+    bounds = Customer.objects.aggregate(low=Min("id"), high=Max("id"))
+    return (bounds["low"], bounds["high"]) if bounds["low"] is not None else None

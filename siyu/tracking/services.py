@@ -70,7 +70,8 @@ KEY_PREFIX = "wk_"
 
 
 # -- write keys ---------------------------------------------------------------------------------
-def _hash(secret: str) -> str:
+def key_hash(secret: str) -> str:
+    """What is stored of a write key."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -82,7 +83,7 @@ def event_source_create(
     scope.require(Capability.MANAGE_TOKENS)
     secret = KEY_PREFIX + secrets.token_urlsafe(24)
     source = EventSource.objects.create(
-        name=name, kind=kind, brand_id=brand_id, prefix=secret[:10], key_hash=_hash(secret)
+        name=name, kind=kind, brand_id=brand_id, prefix=secret[:10], key_hash=key_hash(secret)
     )
     return source, secret
 
@@ -91,18 +92,23 @@ _own_key: str | None = None
 
 
 def h5_write_key() -> str:
-    """The write key of siyu's own H5 pages (landing pages, storefront): derived from
-    SECRET_KEY, since a browser's key is public anyway and only its hash is stored; its
-    source is created on first use."""
+    """The write key of siyu's own H5 pages (landing pages, storefront), derived from
+    SECRET_KEY: a browser's key is public anyway, and only its hash is stored. Its source is
+    created when the key is first used."""
     global _own_key
     if _own_key is None:
-        secret = KEY_PREFIX + salted_hmac("siyu.tracking", "own H5 pages").hexdigest()[:32]
-        EventSource.objects.get_or_create(
-            key_hash=_hash(secret),
-            defaults={"name": "siyu H5", "kind": SourceKind.H5, "prefix": secret[:10]},
-        )
-        _own_key = secret
+        _own_key = KEY_PREFIX + salted_hmac("siyu.tracking", "own H5 pages").hexdigest()[:32]
     return _own_key
+
+
+def h5_source() -> EventSource:
+    """The source of siyu's own H5 pages."""
+    secret = h5_write_key()
+    source, _created = EventSource.objects.get_or_create(
+        key_hash=key_hash(secret),
+        defaults={"name": "siyu H5", "kind": SourceKind.H5, "prefix": secret[:10]},
+    )
+    return source
 
 
 _sources: dict[str, tuple[float, EventSource]] = {}
@@ -122,11 +128,17 @@ def event_source_authenticate(secret: str) -> EventSource | None:
     so random keys cannot grow the cache."""
     if not secret.startswith(KEY_PREFIX):
         return None
-    key = _hash(secret)
+    key = key_hash(secret)
     cached = _sources.get(key)
     if cached is not None and time.monotonic() - cached[0] < SOURCE_CACHE_SECONDS:
         return cached[1]
     source = EventSource.objects.filter(key_hash=key, active=True).first()
+    if (
+        source is None
+        and secret == h5_write_key()
+        and not EventSource.objects.filter(key_hash=key).exists()
+    ):
+        source = h5_source()  # siyu's own pages: known without being issued
     if source is None:
         _sources.pop(key, None)
     else:
