@@ -13,7 +13,8 @@ BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
-        "--only", help="run one benchmark: generator | customer_list | content | wecom | tracking"
+        "--only",
+        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads",
     )
     parser.add_argument(
         "--gen-scale",
@@ -61,7 +62,7 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["SIYU_VAR_DIR"] = str(BENCH_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
-    from benchmarks import content, customer_list, generator, tracking, wecom
+    from benchmarks import content, customer_list, generator, tracking, tracking_reads, wecom
 
     benches = {
         "generator": generator.run,
@@ -69,6 +70,7 @@ def main() -> None:
         "content": content.run,
         "wecom": wecom.run,
         "tracking": tracking.run,
+        "tracking_reads": tracking_reads.run,
     }
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")

@@ -275,7 +275,9 @@ def share_visits(*, since: dt.datetime, until: dt.datetime) -> Iterable[tuple]:
     return (
         ShareVisit.objects.filter(at__gte=since, at__lt=until)
         .order_by("at", "id")
-        .values_list("at", "link_id", "content_id", "staff_id", "store_id", "device_id", "customer_id")
+        .values_list(
+            "at", "link_id", "content_id", "staff_id", "store_id", "device_id", "customer_id"
+        )
         .iterator(chunk_size=20_000)
     )
 

@@ -37,7 +37,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
@@ -116,10 +115,29 @@ SOURCE_CACHE_SECONDS = 30.0
 
 
 def caches_clear() -> None:
-    """Forget the process's remembered sources (the test suite does so for each new database)."""
+    """Forget what the process remembers (the test suite does so for each new database)."""
     global _own_key
     _own_key = None
     _sources.clear()
+    _known_shares.clear()
+
+
+# A share code's attribution never changes (a link is bound to its content, guide and store
+# when made), so known codes are remembered: most of a batch's codes were seen before.
+_known_shares: dict[str, Any] = {}
+KNOWN_SHARES_MAX = 200_000
+
+
+def _attributions(codes: set[str], lookup: Any) -> dict[str, Any]:
+    found = {code: _known_shares[code] for code in codes if code in _known_shares}
+    missing = codes - found.keys()
+    if missing:
+        fresh = lookup(missing)
+        if len(_known_shares) + len(fresh) > KNOWN_SHARES_MAX:
+            _known_shares.clear()  # bounded: start over rather than grow without end
+        _known_shares.update(fresh)
+        found.update(fresh)
+    return found
 
 
 def event_source_authenticate(secret: str) -> EventSource | None:
@@ -314,7 +332,7 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
         rows.append(row)
     if not rows:
         return result
-    shares = share_attribution({r.share for r in rows if r.share})
+    shares = _attributions({r.share for r in rows if r.share}, share_attribution)
     customers = customer_ids_by_identity({r.identity for r in rows if r.identity})
     devices = {r.device_id for r in rows if r.device_id}
     linked = dict(
@@ -397,14 +415,22 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
     new = {r.device_id: r.customer_id for r in rows if r.device_id and r.customer_id and r.identity and r.device_id not in linked}  # fmt: skip
     if not new:
         return
-    DeviceLink.objects.bulk_create(
-        [DeviceLink(device_id=d, customer_id=c, linked_at=now) for d, c in new.items()],
-        ignore_conflicts=True,
-    )
-    # One UPDATE for every newly linked device (not one per device).
-    Event.objects.filter(device_id__in=new, customer_id__isnull=True).update(
-        customer_id=Case(*(When(device_id=d, then=Value(c)) for d, c in new.items()))
-    )
+    received = connection.ops.adapt_datetimefield_value(now)
+    _insert_returning(
+        DeviceLink._meta.db_table, ["device_id", "customer_id", "linked_at"],
+        [(d, c, received) for d, c in new.items()], "device_id", "device_id",
+    )  # fmt: skip
+    # One UPDATE per chunk of newly linked devices, taking each event's customer from its
+    # device's link (the ORM would spell this as a CASE of one WHEN per device: far slower).
+    events, links = Event._meta.db_table, DeviceLink._meta.db_table
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(new)):
+            cursor.execute(
+                f"UPDATE {events} SET customer_id = (SELECT l.customer_id FROM {links} l "  # noqa: S608
+                f"WHERE l.device_id = {events}.device_id) WHERE customer_id IS NULL "
+                f"AND device_id IN ({', '.join(['%s'] * len(chunk))})",
+                list(chunk),
+            )
     for row in rows:
         if row.customer_id is None and row.device_id in new:
             row.customer_id = new[row.device_id]
@@ -454,7 +480,9 @@ def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
     viewers: dict[tuple, set[str]] = defaultdict(set)
     for row in rows:
         counts = _figures(row)
-        visitor = f"c{row.customer_id}" if row.customer_id else f"d{row.device_id}"
+        # The device when there is one: stitching a device to a customer later changes the
+        # event's customer, never its device, so UV stays what the raw events recompute to.
+        visitor = f"d{row.device_id}" if row.device_id else f"c{row.customer_id}"
         viewed = row.type in VIEWS
         for dim, key, where in _dims(row, places):
             target = (row.day, dim, key)

@@ -117,18 +117,21 @@ def test_share_attribution_and_customers_are_resolved(world, key, link) -> None:
             )
         ],
     )  # fmt: skip
+    # …and views again, now known: still one visitor, and the rollups still recompute
+    _send(key, [_event(device_id="phone-of-c1", share=link.code, customer={"kind": "unionid", "value": "union-c1"})])  # fmt: skip
+    assert services.rollups_stored() == services.rollups_recompute()[0]
     events = list(Event.objects.order_by("occurred_at"))
-    assert [e.customer_id for e in events] == [c1.pk, c1.pk]  # the earlier one is stitched
+    assert [e.customer_id for e in events] == [c1.pk] * 3  # the earlier one is stitched
     assert {(e.link_id, e.content_id, e.staff_id, e.store_id) for e in events} == {
         (link.pk, link.content_id, world.staff["gia"].pk, world.stores["s1"].pk)
     }
     guide = DailyStat.objects.get(dim="guide", key=world.staff["gia"].pk)
-    assert (guide.pv, guide.uv, guide.orders, guide.sales_fen) == (1, 1, 1, 129_900)
+    assert (guide.pv, guide.uv, guide.orders, guide.sales_fen) == (2, 1, 1, 129_900)
     assert (guide.brand_id, guide.branch_id, guide.store_id) == (
         world.brands["alpine"].pk, world.branches["north"].pk, world.stores["s1"].pk,
     )  # fmt: skip
     activity = CustomerActivity.objects.get(customer_id=c1.pk)
-    assert (activity.last_type, activity.orders) == ("order_paid", 1)
+    assert (activity.last_type, activity.events, activity.orders) == ("content_view", 2, 1)
 
 
 def test_keys_sizes_and_shapes_are_checked(key) -> None:
