@@ -100,6 +100,13 @@ RESOURCES = [
         page_link="/m/customers/{pk}/",
     ),
     Resource(
+        "customer trails",
+        lambda w: w.customers,
+        CUSTOMERS_VISIBLE,
+        api_detail="/api/v1/customers/{pk}/trail",
+        page_detail="/m/customers/{pk}/trail/",
+    ),
+    Resource(
         "channel codes",
         lambda w: w.codes,
         {
@@ -286,3 +293,66 @@ def test_token_is_refused_after_revocation(world: World) -> None:
     response = client.get("/api/v1/customers", **headers)
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated"
+
+
+# -- behaviour figures: rollups and the follow-up list keep to the same tree ---------------------
+GUIDES_WITH_FIGURES = {
+    "ada": {"gia", "gus", "otto"},
+    "hana": {"gia", "gus", "otto"},
+    "bo": {"gia", "gus"},
+    "sam": {"gia"},
+    "gia": {"gia"},
+    "gus": {"gus"},
+    "token_s1": {"gia"},
+}
+
+
+@pytest.fixture
+def tracked_world(related_world: World) -> World:
+    """A content view and a cart through Gia's, Gus's and Otto's links by c1, c3 and c4."""
+    import uuid
+
+    from django.utils import timezone
+
+    from siyu.content import services as content_services
+    from siyu.tracking import services as tracking_services
+
+    source, _key = tracking_services.event_source_create(
+        scope=scope_for_user(related_world.staff["ada"].user), name="H5", kind="h5"
+    )
+    events = []
+    for guide, customer in (("gia", "c1"), ("gus", "c3"), ("otto", "c4")):
+        link, _forward = content_services.content_forward(
+            staff=related_world.staff[guide],
+            content=related_world.contents["all"],
+            channel="chat",  # type: ignore[attr-defined]
+        )
+        for kind in ("content_view", "add_to_cart"):
+            events.append({
+                "id": uuid.uuid4().hex, "type": kind, "occurred_at": timezone.now().isoformat(),
+                "share": link.code, "product": "P-1",
+                "customer": {"kind": "unionid", "value": f"union-{customer}"},
+            })  # fmt: skip
+    assert tracking_services.events_ingest(source=source, events=events).accepted == 6
+    return related_world
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_behaviour_figures_keep_to_the_callers_tree(tracked_world: World, persona: str) -> None:
+    world = tracked_world
+    client, headers = _client(world, persona)
+    names = {world.staff[k].name: k for k in world.staff}
+    rows = client.get("/api/v1/tracking/funnel?by=guide", **headers).json()
+    assert {names[r["label"]] for r in rows} == GUIDES_WITH_FIGURES[persona]
+    customers = {world.customers[k].pk: k for k in world.customers}
+    follow = client.get("/api/v1/tracking/follow-up", **headers).json()
+    assert {customers[r["customer_id"]] for r in follow} == CUSTOMERS_VISIBLE[persona] & {
+        "c1",
+        "c3",
+        "c4",
+    }
+    if not persona.startswith("token"):
+        html = client.get("/console/behaviour/?by=guide").content.decode()
+        assert {
+            k for name, k in names.items() if f"<td>{name}</td>" in html
+        } == GUIDES_WITH_FIGURES[persona]
