@@ -574,7 +574,9 @@ def _activity(rows: list[Row]) -> None:
 
 
 # -- rebuild and check --------------------------------------------------------------------------
-def rollups_recompute() -> tuple[dict[tuple, dict[str, Any]], dict[tuple, set[str]]]:
+def rollups_recompute(
+    progress: Any = None,
+) -> tuple[dict[tuple, dict[str, Any]], dict[tuple, set[str]]]:
     """The rollups as they should be, recomputed from the raw events: figures per
     (day, dim, key) with uv from the distinct viewers, and those viewers."""
     from siyu.content.selectors import content_brands
@@ -583,6 +585,7 @@ def rollups_recompute() -> tuple[dict[tuple, dict[str, Any]], dict[tuple, set[st
     figures: dict[tuple, dict[str, Any]] = {}
     viewers: dict[tuple, set[str]] = defaultdict(set)
     batch: list[Row] = []
+    done = 0
 
     def flush() -> None:
         brands = content_brands({r.content_id for r in batch if r.content_id})
@@ -610,6 +613,9 @@ def rollups_recompute() -> tuple[dict[tuple, dict[str, Any]], dict[tuple, set[st
         )  # fmt: skip
         if len(batch) >= 5000:
             flush()
+            done += 5000
+            if progress is not None and done % 500_000 == 0:
+                progress(f"  recomputed from {done:,} events")
     flush()
     for target, row in figures.items():
         row["uv"] = len(viewers.get(target, ()))
@@ -628,9 +634,9 @@ def rollups_stored() -> dict[tuple, dict[str, Any]]:
 
 
 @transaction.atomic
-def rollups_rebuild() -> int:
+def rollups_rebuild(progress: Any = None) -> int:
     """Replace every rollup (and the UV visitor sets) with what the raw events say."""
-    figures, viewers = rollups_recompute()
+    figures, viewers = rollups_recompute(progress)
     DailyStat.objects.all().delete()
     DailyVisitor.objects.all().delete()
     DailyStat.objects.bulk_create(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import threading
 import uuid
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
@@ -201,7 +204,14 @@ def test_rollups_equal_their_recomputation_and_rebuild_restores_them(world, key,
     stored, (expected, _viewers) = services.rollups_stored(), services.rollups_recompute()
     assert stored == expected
     assert stored[(timezone.localdate(), "content", link.content_id)]["uv"] == 7
+    out = io.StringIO()
+    call_command("rollups", "check", stdout=out, verbosity=0)
+    assert f"all {len(expected)} rollup rows equal" in out.getvalue()
     DailyStat.objects.all().update(pv=0)  # damage them
     assert services.rollups_stored() != expected
-    services.rollups_rebuild()
+    with pytest.raises(
+        CommandError, match=f"{len(expected)} of {len(expected)} rollup rows differ"
+    ):
+        call_command("rollups", "check", stdout=io.StringIO(), verbosity=0)
+    call_command("rollups", "rebuild", stdout=io.StringIO(), verbosity=0)
     assert services.rollups_stored() == expected

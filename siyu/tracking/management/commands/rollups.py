@@ -1,0 +1,30 @@
+"""`siyu rollups check` compares the stored rollups with a recomputation from the raw events;
+`siyu rollups rebuild` replaces them with it (after a bug, or a restore of raw events)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from siyu.tracking import services
+
+
+class Command(BaseCommand):
+    help = "Check the behaviour rollups against the raw events, or rebuild them from the events."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["check", "rebuild"])
+
+    def handle(self, *args, action, **options):
+        progress = None if options["verbosity"] < 1 else self.stderr.write
+        if action == "rebuild":
+            rows = services.rollups_rebuild(progress=progress)
+            self.stdout.write(f"rebuilt {rows:,} rollup rows from the raw events")
+            return
+        stored = services.rollups_stored()
+        expected, _viewers = services.rollups_recompute(progress=progress)
+        wrong = {k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k)}
+        if wrong:
+            for key in sorted(wrong, key=str)[:20]:
+                self.stdout.write(f"{key}: stored {stored.get(key)} ≠ events {expected.get(key)}")
+            raise CommandError(
+                f"{len(wrong):,} of {len(expected):,} rollup rows differ from the events"
+            )
+        self.stdout.write(f"all {len(expected):,} rollup rows equal the raw events")
