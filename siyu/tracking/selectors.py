@@ -99,8 +99,9 @@ def customer_trail(*, customer_id: int, now: dt.datetime | None = None) -> dict[
     from siyu.content.selectors import content_titles
 
     now = now or timezone.now()
-    events = list(
-        Event.objects.filter(
+    events: list[dict[str, Any]] = [
+        dict(e)
+        for e in Event.objects.filter(
             customer_id=customer_id, occurred_at__gte=now - dt.timedelta(days=TRAIL_DAYS)
         )
         .order_by("-occurred_at")
@@ -108,8 +109,8 @@ def customer_trail(*, customer_id: int, now: dt.datetime | None = None) -> dict[
             "type", "occurred_at", "content_id", "product_code", "order_ref", "dwell_ms",
             "amount_fen",
         )[:TRAIL_EVENTS]
-    )  # fmt: skip
-    titles = content_titles({e["content_id"] for e in events})
+    ]  # fmt: skip
+    titles = content_titles(e["content_id"] for e in events if e["content_id"] is not None)
     day = now - dt.timedelta(hours=24)
     labels = dict(EventType.choices)
     return {
@@ -118,7 +119,11 @@ def customer_trail(*, customer_id: int, now: dt.datetime | None = None) -> dict[
             ("week", _window(events, titles)),
         ],
         "latest": [
-            {**e, "label": labels.get(e["type"], e["type"]), "title": titles.get(e["content_id"])}
+            {
+                **e,
+                "label": labels.get(e["type"], e["type"]),
+                "title": titles.get(e["content_id"] or 0),
+            }
             for e in events[:20]
         ],
     }
@@ -253,11 +258,12 @@ SUMS = {n: Sum(n) for n in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fe
 
 
 def _figures(rows: Any, key: str, labels: dict[Any, str]) -> list[Figures]:
-    out = [
-        Figures(key=r[key], label=labels.get(r[key]) or str(r[key] if r[key] is not None else "—"),
-                **{n: r[n] or 0 for n in SUMS})
-        for r in rows
-    ]  # fmt: skip
+    out = []
+    for r in rows:
+        figures = Figures(key=r[key], label=labels.get(r[key]) or str(r[key] if r[key] is not None else "—"))  # fmt: skip
+        for name in SUMS:
+            setattr(figures, name, r[name] or 0)
+        out.append(figures)
     out.sort(key=lambda f: (f.pv, f.uv), reverse=True)
     return out
 
