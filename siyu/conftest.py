@@ -155,6 +155,23 @@ def world(db: Any) -> World:
     return build_world()
 
 
+GENERATED_TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def generated(db: Any) -> None:
+    """A small group built by the real generator (every app's step), reference date
+    GENERATED_TODAY: for tests that the generated data obeys each app's own rules."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "generate", scale="demo", stores=8, guides=24, customers=600, seed=11,
+        today=GENERATED_TODAY, quiet=True, stdout=io.StringIO(),
+    )  # fmt: skip
+
+
 @pytest.fixture
 def user_model() -> Any:
     return get_user_model()

@@ -1,12 +1,8 @@
 """The generated library and forwards obey the content hub's own rules (read back through its
 selectors and services), so the demo shows what the product would really hold."""
 
-import datetime as dt
-import io
 from collections import Counter
 
-import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from siyu.content import selectors, services
@@ -14,16 +10,6 @@ from siyu.content.models import Category, Content, Forward, ShareVisit, Status
 from siyu.core.generator import DEMO_PASSWORD
 from siyu.org.models import Staff
 from siyu.org.scope import Capability, scope_for_user
-
-TODAY = dt.date(2026, 11, 20)
-
-
-@pytest.fixture
-def generated(db) -> None:
-    call_command(
-        "generate", scale="demo", stores=8, guides=24, customers=600, seed=11, today=TODAY,
-        quiet=True, stdout=io.StringIO(),
-    )  # fmt: skip
 
 
 def test_library_spans_kinds_states_and_regions(generated) -> None:

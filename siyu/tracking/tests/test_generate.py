@@ -3,27 +3,14 @@ the raw events, every attributed event matches its share visit's link, and the s
 like people (short views mostly, a few carts and orders, evening peaks)."""
 
 import datetime as dt
-import io
 from collections import Counter
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from siyu.content.models import ShareLink, ShareVisit
 from siyu.tracking import services
 from siyu.tracking.models import CustomerActivity, Event, EventType
-
-TODAY = dt.date(2026, 11, 20)
-
-
-@pytest.fixture
-def generated(db) -> None:
-    call_command(
-        "generate", scale="demo", stores=8, guides=24, customers=600, seed=11, today=TODAY,
-        quiet=True, stdout=io.StringIO(),
-    )  # fmt: skip
 
 
 def test_generated_rollups_equal_the_recomputation_from_raw_events(generated) -> None:
