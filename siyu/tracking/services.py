@@ -283,8 +283,10 @@ def check_event(raw: Any, now: dt.datetime, zone: ZoneInfo) -> Row:
     properties = raw.get("properties") or {}
     if not isinstance(properties, dict):
         raise ValueError("properties must be an object")
-    encoded = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
-    if len(encoded.encode()) > MAX_PROPERTIES_BYTES:
+    encoded = (
+        json.dumps(properties, ensure_ascii=False, separators=(",", ":")) if properties else "{}"
+    )
+    if len(encoded) > MAX_PROPERTIES_BYTES // 4 and len(encoded.encode()) > MAX_PROPERTIES_BYTES:
         raise ValueError("properties are larger than 2 KB")
     content = raw.get("content_id")
     if content is not None and (not isinstance(content, int) or isinstance(content, bool)):
