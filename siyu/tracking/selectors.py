@@ -200,7 +200,6 @@ def follow_up_list(
     active = CustomerActivity.objects.filter(
         customer_id__in=customers.values("pk"), last_seen_at__gte=since
     ).values_list("customer_id", flat=True)
-    of = Q(type=EventType.ADD_TO_CART)
     stats = (
         Event.objects.filter(customer_id__in=list(active), occurred_at__gte=since)
         .values("customer_id")
@@ -209,7 +208,7 @@ def follow_up_list(
             views=Count("id", filter=Q(type__in=VIEW_TYPES)),
             dwell_ms=Sum("dwell_ms"),
             products=Count("id", filter=Q(type=EventType.PRODUCT_VIEW)),
-            carts=Count("id", filter=of),
+            carts=Count("id", filter=Q(type=EventType.ADD_TO_CART)),
             removes=Count("id", filter=Q(type=EventType.REMOVE_FROM_CART)),
             orders=Count("id", filter=Q(type=EventType.ORDER_PAID)),
         )
