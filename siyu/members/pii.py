@@ -72,6 +72,10 @@ def lookup_hash(value: str) -> str:
 def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str:
     """The phone in E.164 (`+8613812345678`); raises InvalidPhone when it is not one."""
     cleaned = re.sub(r"[\s\-()]", "", text or "")
+    if re.search(r"[A-Za-z]", cleaned):
+        # phonenumbers reads letters as a keypad's digits (vanity numbers, unused in China):
+        # a member number such as MA1C8… would otherwise parse as a mobile number.
+        raise InvalidPhone("letters are not a phone number")
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as exc:
