@@ -137,9 +137,7 @@ class ShareTodayOut(FiguresOut):
 @router.get("/tracking/shares-today", response=list[ShareTodayOut])
 def shares_today(request: HttpRequest):
     """The calling guide's shares of today with forwards, PV, UV, carts and orders."""
-    staff_id = scope_of(request).staff_id
-    rows = selectors.shares_today(staff_id=staff_id) if staff_id else []
-    return [{**_figures_out(r), **r.extra} for r in rows]
+    return [{**_figures_out(r), **r.extra} for r in selectors.shares_today(scope=scope_of(request))]
 
 
 class ReasonOut(Schema):

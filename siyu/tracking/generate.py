@@ -41,11 +41,6 @@ DAYS = 30
 ORGANIC_PER_CUSTOMER_DAY = 0.085  # members opening the mall on their own, per customer and day
 HOUR_WEIGHTS = (1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.6, 1.2, 2, 2.5, 3, 3.2, 3.5, 3, 2.8, 2.8, 3, 3.4, 4, 5, 6.5, 7, 5.5, 3)  # fmt: skip
 HOUR_CUM = list(itertools.accumulate(HOUR_WEIGHTS))
-EVENT_COLUMNS = [
-    "id", "source_id", "type", "occurred_at", "received_at", "day", "customer_id", "device_id",
-    "link_id", "content_id", "staff_id", "store_id", "page", "product_code", "order_ref",
-    "dwell_ms", "amount_fen", "properties",
-]  # fmt: skip
 MALL_PAGES = (
     "/mall/",
     "/mall/new/",
@@ -215,24 +210,15 @@ def _write_day(
                 content_brand_id=products.get(e["content"], (None, []))[0] if e["content"] else None,
             ))  # fmt: skip
         if e["customer"] is not None:
-            seen = activity.get(e["customer"])
-            if seen is None:
-                activity[e["customer"]] = [at, e["type"], e["content"], 0, 0, 0]
-                seen = activity[e["customer"]]
-            if at >= seen[0]:
-                seen[0:3] = [at, e["type"], e["content"]]
-            seen[3] += 1
-            seen[4] += e["type"] == "add_to_cart"
-            seen[5] += e["type"] == "order_paid"
+            services.activity_add(activity, e["customer"], at, e["type"], e["content"])
     places = store_places({r.store_id for r in tracked if r.store_id})
     figures, viewers = services.rollup_deltas(tracked, places)
     with transaction.atomic():
         for start in range(0, len(rows), 5000):
-            insert_rows(ctx, Event._meta.db_table, EVENT_COLUMNS, rows[start : start + 5000])
-        insert_rows(ctx, DailyStat._meta.db_table, [
-            "day", "dim", "key", "brand_id", "branch_id", "store_id", "content_id", "staff_id",
-            "pv", "uv", "dwell_ms", "carts", "orders", "sales_fen",
-        ], [
+            insert_rows(
+                ctx, Event._meta.db_table, services.EVENT_COLUMNS, rows[start : start + 5000]
+            )
+        insert_rows(ctx, DailyStat._meta.db_table, services.STAT_COLUMNS, [
             (d, dim, key, *where, c["pv"], len(viewers.get((d, dim, key), ())), c["dwell_ms"],
              c["carts"], c["orders"], c["sales_fen"])
             for (d, dim, key), (where, c) in figures.items()

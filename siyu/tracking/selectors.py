@@ -267,23 +267,21 @@ def _figures(rows: Any, key: str, labels: dict[Any, str]) -> list[Figures]:
     return out
 
 
-def shares_today(*, staff_id: int, now: dt.datetime | None = None) -> list[Figures]:
-    """The guide's shares of today: each link forwarded or viewed today, with its forwards,
-    PV, UV, carts and orders (today's rollups)."""
+def shares_today(*, scope: Scope, now: dt.datetime | None = None) -> list[Figures]:
+    """The calling guide's shares of today: each of their links forwarded or viewed today,
+    with its forwards, PV, UV, carts and orders (today's rollups). Nobody else has shares."""
     from siyu.content.selectors import forwards_by_link, share_links
     from siyu.core.periods import period_bounds
 
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    forwards = forwards_by_link(
-        staff_id=staff_id, since=period_bounds(today, today)[0], until=now + dt.timedelta(seconds=1)
+    if scope.staff_id is None:
+        return []
+    today = timezone.localdate(now or timezone.now())
+    since, until = period_bounds(today, today)
+    forwards = forwards_by_link(staff_id=scope.staff_id, since=since, until=until)
+    stats = scoped(
+        DailyStat.objects.filter(day=today, dim=Dim.LINK, staff_id=scope.staff_id), scope
     )
-    rows = {
-        r["key"]: r
-        for r in DailyStat.objects.filter(day=today, dim=Dim.LINK, staff_id=staff_id).values(
-            "key", *SUMS
-        )
-    }  # fmt: skip
+    rows = {r["key"]: r for r in stats.values("key", *SUMS)}
     links = share_links(set(forwards) | set(rows))
     out = []
     for link_id, link in links.items():

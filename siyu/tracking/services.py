@@ -150,13 +150,12 @@ def event_source_authenticate(secret: str) -> EventSource | None:
     cached = _sources.get(key)
     if cached is not None and time.monotonic() - cached[0] < SOURCE_CACHE_SECONDS:
         return cached[1]
-    source = EventSource.objects.filter(key_hash=key, active=True).first()
-    if (
-        source is None
-        and secret == h5_write_key()
-        and not EventSource.objects.filter(key_hash=key).exists()
-    ):
-        source = h5_source()  # siyu's own pages: known without being issued
+    source: EventSource | None
+    if secret == h5_write_key():  # siyu's own pages: known without being issued
+        own = h5_source()
+        source = own if own.active else None
+    else:
+        source = EventSource.objects.filter(key_hash=key, active=True).first()
     if source is None:
         _sources.pop(key, None)
     else:
@@ -414,6 +413,14 @@ def _insert_returning(
     return out
 
 
+# Event's columns in the order ingestion (and the generator) write them.
+EVENT_COLUMNS = [
+    "id", "source_id", "type", "occurred_at", "received_at", "day", "customer_id", "device_id",
+    "link_id", "content_id", "staff_id", "store_id", "page", "product_code", "order_ref",
+    "dwell_ms", "amount_fen", "properties",
+]  # fmt: skip
+
+
 def _insert_events(source_id: int, rows: list[Row], now: dt.datetime) -> set[str]:
     received = _db_time(now)
     values = [
@@ -424,13 +431,7 @@ def _insert_events(source_id: int, rows: list[Row], now: dt.datetime) -> set[str
         )
         for r in rows
     ]  # fmt: skip
-    inserted = _insert_returning(
-        Event._meta.db_table,
-        ["id", "source_id", "type", "occurred_at", "received_at", "day", "customer_id",
-         "device_id", "link_id", "content_id", "staff_id", "store_id", "page", "product_code",
-         "order_ref", "dwell_ms", "amount_fen", "properties"],
-        values, "id", "id",
-    )  # fmt: skip
+    inserted = _insert_returning(Event._meta.db_table, EVENT_COLUMNS, values, "id", "id")
     return {row[0] for row in inserted}
 
 
@@ -465,6 +466,9 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
 
 
 STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")
+# DailyStat's columns as ingestion (and the generator) write them: the `where` of
+# rollup_deltas sits between the key and the figures.
+STAT_COLUMNS = ["day", "dim", "key", "brand_id", "branch_id", "store_id", "content_id", "staff_id", "pv", "uv", "dwell_ms", "carts", "orders", "sales_fen"]  # fmt: skip
 
 
 def _figures(row: Row) -> tuple[int, int, int, int, int]:
@@ -544,7 +548,7 @@ def _rollup(rows: list[Row], places: dict) -> None:
         )
     )  # fmt: skip
     table = DailyStat._meta.db_table
-    columns = ["day", "dim", "key", "brand_id", "branch_id", "store_id", "content_id", "staff_id", "pv", "uv", "dwell_ms", "carts", "orders", "sales_fen"]  # fmt: skip
+    columns = STAT_COLUMNS
     adds = ", ".join(
         f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
     )  # fmt: skip
@@ -566,20 +570,32 @@ def _rollup(rows: list[Row], places: dict) -> None:
         cursor.close()
 
 
+def activity_add(
+    summary: dict[int, list[Any]],
+    customer_id: int,
+    at: dt.datetime,
+    kind: str,
+    content_id: int | None,
+) -> None:
+    """Fold one event into a customer's activity summary [last_at, last_type, last_content_id,
+    events, carts, orders] (CustomerActivity's columns, in order)."""
+    seen = summary.get(customer_id)
+    if seen is None:
+        summary[customer_id] = seen = [at, kind, content_id, 0, 0, 0]
+    elif at > seen[0]:
+        seen[0:3] = [at, kind, content_id]
+    seen[3] += 1
+    seen[4] += kind == EventType.ADD_TO_CART
+    seen[5] += kind == EventType.ORDER_PAID
+
+
 def _activity(rows: list[Row]) -> None:
     """Each customer's latest activity and running counts (for the follow-up list)."""
-    latest: dict[int, Row] = {}
-    counts: dict[int, Counter] = defaultdict(Counter)
+    summary: dict[int, list[Any]] = {}
     for row in rows:
-        if row.customer_id is None:
-            continue
-        if row.customer_id not in latest or row.occurred_at > latest[row.customer_id].occurred_at:
-            latest[row.customer_id] = row
-        counts[row.customer_id].update(
-            events=1, carts=int(row.type == EventType.ADD_TO_CART),
-            orders=int(row.type == EventType.ORDER_PAID),
-        )  # fmt: skip
-    if not latest:
+        if row.customer_id is not None:
+            activity_add(summary, row.customer_id, row.occurred_at, row.type, row.content_id)
+    if not summary:
         return
     table = CustomerActivity._meta.db_table
     newer = f"excluded.last_seen_at > {table}.last_seen_at"
@@ -594,12 +610,8 @@ def _activity(rows: list[Row]) -> None:
             f"events = {table}.events + excluded.events, carts = {table}.carts + excluded.carts, "
             f"orders = {table}.orders + excluded.orders",
             [
-                (
-                    customer, _db_time(row.occurred_at), row.type,
-                    row.content_id, counts[customer]["events"], counts[customer]["carts"],
-                    counts[customer]["orders"],
-                )
-                for customer, row in sorted(latest.items())
+                (customer, _db_time(at), kind, content, events, carts, orders)
+                for customer, (at, kind, content, events, carts, orders) in sorted(summary.items())
             ],
         )  # fmt: skip
     finally:

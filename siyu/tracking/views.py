@@ -30,7 +30,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
 @scope_required
 def shares_today(request: HttpRequest) -> HttpResponse:
     """Workbench panel: the caller's shares of today with PV / UV (guides and store managers)."""
-    rows = selectors.shares_today(staff_id=request.scope.staff_id) if request.scope.staff_id else []
+    rows = selectors.shares_today(scope=request.scope)
     return render(request, "tracking/_shares_today.html", {"rows": rows})
 
 
