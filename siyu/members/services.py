@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siyu.core import sql
 from siyu.members import merge, pii
 from siyu.members.models import (
     Consent,
@@ -200,7 +201,7 @@ def customers_create_bulk(*, people: list[dict[str, Any]]) -> list[Customer]:
         _place(customer, person.get("home_store"))
         _check_guide(customer.owner_staff, customer.home_store)
         customers.append(customer)
-    Customer.objects.bulk_create(customers)
+    sql.instances_insert(customers)
     for customer, person in zip(customers, people, strict=True):
         for kind, value in person.get("identities", {}).items():
             key, encrypted, masked = identity_key(kind=kind, value=value)
@@ -209,7 +210,7 @@ def customers_create_bulk(*, people: list[dict[str, Any]]) -> list[Customer]:
                     customer=customer, kind=kind, key=key, encrypted_value=encrypted, masked=masked
                 )
             )
-    Identity.objects.bulk_create(identities)
+    sql.instances_insert(identities)
     return customers
 
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from siyu.core import sql
 from siyu.members import services as member_services
 from siyu.members.models import Gender, Identity, IdentityKind
 from siyu.org.models import Staff, StaffStatus, Store
@@ -184,7 +185,7 @@ def apply_page(run: SyncRun, page: list[dict], seen: set[tuple[str, str]], org: 
             )
         )
         _note(run, "added", *pair)
-    Friendship.objects.bulk_create(rows)
+    sql.instances_insert(rows)
     run.added += len(rows)
 
 

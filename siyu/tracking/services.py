@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
+from siyu.core import sql
 from siyu.org.scope import Capability, Scope
 from siyu.tracking.models import (
     CustomerActivity,
@@ -64,7 +65,6 @@ VIEWS = frozenset({EventType.PAGE_VIEW.value, EventType.CONTENT_VIEW.value})
 TYPES = frozenset(EventType.values)  # computed once: the enum's .values is a fresh list each time
 NEEDS_PRODUCT = frozenset({"product_view", "add_to_cart", "remove_from_cart"})
 IDENTITY_KINDS = {"unionid", "mp_openid", "external_userid", "pos_card", "other"}
-CHUNK = 400  # rows per multi-row statement (under both databases' parameter limits)
 KEY_PREFIX = "wk_"
 
 
@@ -365,52 +365,11 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
     return result
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _driver_cursor() -> Any:
-    """A cursor of the database driver itself, for the batch statements. On SQLite, Django's
-    cursor rewrites every `%s` to `?` with a regular expression on each call, which for a
-    multi-row insert of thousands of parameters cost more than running it; there the SQL is
-    written with `?` (`_MARK`) and run on sqlite3's own cursor, in the same transaction."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.cursor()
-    return connection.cursor()
-
-
-def _mark() -> str:
-    return "?" if connection.vendor == "sqlite" else "%s"
-
-
 def _db_time(when: dt.datetime) -> Any:
     """A datetime as Django stores it (on SQLite: UTC text), without its per-value checks."""
     if connection.vendor == "sqlite":
         return when.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
     return when
-
-
-def _insert_returning(
-    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], conflict: str, returning: str
-) -> list[tuple]:
-    """Multi-row INSERT … ON CONFLICT (…) DO NOTHING RETURNING …: what was really inserted."""
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    one = "(" + ", ".join([_mark()] * len(columns)) + ")"
-    out: list[tuple] = []
-    cursor = _driver_cursor()
-    try:
-        for chunk in _chunks(rows):
-            cursor.execute(
-                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
-                [value for row in chunk for value in row],
-            )
-            out.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    return out
 
 
 # Event's columns in the order ingestion (and the generator) write them.
@@ -431,7 +390,9 @@ def _insert_events(source_id: int, rows: list[Row], now: dt.datetime) -> set[str
         )
         for r in rows
     ]  # fmt: skip
-    inserted = _insert_returning(Event._meta.db_table, EVENT_COLUMNS, values, "id", "id")
+    inserted = sql.insert_returning(
+        Event._meta.db_table, EVENT_COLUMNS, values, returning="id", conflict="id"
+    )
     return {row[0] for row in inserted}
 
 
@@ -442,20 +403,20 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
     if not new:
         return
     received = _db_time(now)
-    _insert_returning(
+    sql.insert_returning(
         DeviceLink._meta.db_table, ["device_id", "customer_id", "linked_at"],
-        [(d, c, received) for d, c in new.items()], "device_id", "device_id",
+        [(d, c, received) for d, c in new.items()], returning="device_id", conflict="device_id",
     )  # fmt: skip
     # One UPDATE per chunk of newly linked devices, taking each event's customer from its
     # device's link (the ORM would spell this as a CASE of one WHEN per device: far slower).
     events, links = Event._meta.db_table, DeviceLink._meta.db_table
-    cursor = _driver_cursor()
+    cursor = sql.driver_cursor()
     try:
-        for chunk in _chunks(sorted(new)):
+        for chunk in sql.chunks(sorted(new)):
             cursor.execute(
                 f"UPDATE {events} SET customer_id = (SELECT l.customer_id FROM {links} l "  # noqa: S608
                 f"WHERE l.device_id = {events}.device_id) WHERE customer_id IS NULL "
-                f"AND device_id IN ({', '.join([_mark()] * len(chunk))})",
+                f"AND device_id IN ({', '.join([sql.mark()] * len(chunk))})",
                 list(chunk),
             )
     finally:
@@ -542,9 +503,9 @@ def _rollup(rows: list[Row], places: dict) -> None:
     ]
     new_viewers = Counter(
         (str(day), dim, int(key))
-        for day, dim, key in _insert_returning(
+        for day, dim, key in sql.insert_returning(
             DailyVisitor._meta.db_table, ["day", "dim", "key", "visitor"], candidates,
-            "day, dim, key, visitor", "day, dim, key",
+            returning="day, dim, key", conflict="day, dim, key, visitor",
         )
     )  # fmt: skip
     table = DailyStat._meta.db_table
@@ -552,10 +513,10 @@ def _rollup(rows: list[Row], places: dict) -> None:
     adds = ", ".join(
         f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
     )  # fmt: skip
-    cursor = _driver_cursor()
+    cursor = sql.driver_cursor()
     try:
         cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([_mark()] * len(columns))}) "  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([sql.mark()] * len(columns))}) "  # noqa: S608
             f"ON CONFLICT (day, dim, key) DO UPDATE SET {adds}",
             [
                 (
@@ -599,11 +560,11 @@ def _activity(rows: list[Row]) -> None:
         return
     table = CustomerActivity._meta.db_table
     newer = f"excluded.last_seen_at > {table}.last_seen_at"
-    cursor = _driver_cursor()
+    cursor = sql.driver_cursor()
     try:
         cursor.executemany(
             f"INSERT INTO {table} (customer_id, last_seen_at, last_type, last_content_id, events, carts, orders) "  # noqa: S608
-            f"VALUES ({', '.join([_mark()] * 7)}) ON CONFLICT (customer_id) DO UPDATE SET "
+            f"VALUES ({', '.join([sql.mark()] * 7)}) ON CONFLICT (customer_id) DO UPDATE SET "
             f"last_type = CASE WHEN {newer} THEN excluded.last_type ELSE {table}.last_type END, "
             f"last_content_id = CASE WHEN {newer} THEN excluded.last_content_id ELSE {table}.last_content_id END, "
             f"last_seen_at = CASE WHEN {newer} THEN excluded.last_seen_at ELSE {table}.last_seen_at END, "

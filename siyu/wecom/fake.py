@@ -764,11 +764,24 @@ class FakeServer:
             make_app(corp), host=host, port=port, threads=threads, ident="fake-wecom"
         )
         self.server_port: int = self._server.effective_port  # type: ignore[union-attr]
+        self._stop, self._stopped = threading.Event(), threading.Event()
+        self._serving = False
 
     def serve_forever(self) -> None:
-        self._server.run()
+        # waitress's own run() loops until its sockets are closed under it, and closing them
+        # from another thread races its select(); this loop stops between two polls instead.
+        server = self._server
+        self._serving = True
+        try:
+            while not self._stop.is_set():
+                server.asyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+        finally:
+            self._stopped.set()
 
     def shutdown(self) -> None:
+        self._stop.set()
+        if self._serving:
+            self._stopped.wait(timeout=5)
         self._server.close()
 
     def server_close(self) -> None:

@@ -1,0 +1,115 @@
+"""Batch statements for the hot write paths (event ingestion, callback drains, imports).
+
+The ORM's `bulk_create` prepares every value of every row through the field's full
+`get_db_prep_save` chain and compiles a placeholder per value: for a drain of 200 new
+friends that was most of the worker's time. The helpers here write the same rows with one
+multi-row statement per chunk, adapting each column once by its field type. They run on
+SQLite (3.35+, for RETURNING) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+CHUNK = 400  # rows per multi-row statement (under both databases' parameter limits)
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def driver_cursor() -> Any:
+    """A cursor of the database driver itself, for batch statements. On SQLite, Django's
+    cursor rewrites every `%s` to `?` with a regular expression on each call, which for a
+    multi-row insert of thousands of parameters cost more than running it; there the SQL is
+    written with `?` (`mark()`) and run on sqlite3's own cursor, in the same transaction."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.cursor()
+    return connection.cursor()
+
+
+def mark() -> str:
+    """The driver's placeholder (see driver_cursor)."""
+    return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def insert_returning(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    returning: str,
+    conflict: str = "",
+) -> list[tuple]:
+    """Multi-row `INSERT … [ON CONFLICT (conflict) DO NOTHING] RETURNING returning`: the
+    rows really inserted, in the order given (both databases return a multi-row VALUES
+    insert's rows in order; Django's own bulk_create relies on the same)."""
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = "(" + ", ".join([mark()] * len(columns)) + ")"
+    on_conflict = f"ON CONFLICT ({conflict}) DO NOTHING " if conflict else ""
+    out: list[tuple] = []
+    cursor = driver_cursor()
+    try:
+        for chunk in chunks(rows, max(1, min(CHUNK, 30_000 // max(1, len(columns))))):
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
+                f"{on_conflict}RETURNING {returning}",
+                [value for row in chunk for value in row],
+            )
+            out.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return out
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a field's Python value becomes the driver's, or None when it goes in as it is."""
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(field, models.TimeField):
+        return ops.adapt_timefield_value
+    if field.choices:
+        # A choices enum member goes in as its value (psycopg would dump an Enum's name).
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
+    if isinstance(
+        field, models.CharField | models.TextField | models.IntegerField | models.BooleanField
+    ) or (field.is_relation and field.many_to_one):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def instances_insert(objs: Sequence[models.Model]) -> None:
+    """INSERT unsaved instances of one model (auto primary key) and set their pks, as
+    `bulk_create` would; `auto_now(_add)` fields are filled by their own `pre_save`."""
+    if not objs:
+        return
+    meta = objs[0]._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]  # fmt: skip
+    adapters = [(f.attname, _adapter(f)) for f in fields]
+    rows = []
+    for obj in objs:
+        for f in stamped:
+            f.pre_save(obj, add=True)
+        rows.append(
+            [
+                getattr(obj, name) if adapt is None else adapt(getattr(obj, name))
+                for name, adapt in adapters
+            ]
+        )
+    pk = meta.pk
+    ids = insert_returning(
+        meta.db_table, [f.column for f in fields], rows, connection.ops.quote_name(pk.column)
+    )
+    for obj, (value,) in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
