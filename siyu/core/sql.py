@@ -10,6 +10,7 @@ SQLite (3.35+, for RETURNING) and PostgreSQL alike.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -27,11 +28,18 @@ def driver_cursor() -> Any:
     """A cursor of the database driver itself, for batch statements. On SQLite, Django's
     cursor rewrites every `%s` to `?` with a regular expression on each call, which for a
     multi-row insert of thousands of parameters cost more than running it; there the SQL is
-    written with `?` (`mark()`) and run on sqlite3's own cursor, in the same transaction."""
+    written with `?` (`mark()`) and run on sqlite3's own cursor, in the same transaction.
+
+    On PostgreSQL, Django's cursors bind parameters on the client (psycopg's ClientCursor
+    quotes each value into the SQL text in Python: about 4 µs a value, most of an event's
+    ingestion time); a plain psycopg cursor on the same connection sends them separately,
+    and its executemany pipelines the statements."""
+    connection.ensure_connection()
     if connection.vendor == "sqlite":
-        connection.ensure_connection()
         return connection.connection.cursor()
-    return connection.cursor()
+    import psycopg
+
+    return psycopg.Cursor(connection.connection)
 
 
 def mark() -> str:
@@ -65,6 +73,74 @@ def insert_returning(
     finally:
         cursor.close()
     return out
+
+
+def _staged(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """PostgreSQL: COPY `rows` into a session-local staging table shaped like `columns` of
+    `table` (made once per connection, emptied at every commit) and return its name. COPY
+    with a statement reading from it runs about 4× faster than a multi-row VALUES insert of
+    the same rows (measured: 13 against 59 µs an event into the events table)."""
+    digest = hashlib.blake2s("|".join(columns).encode(), digest_size=4).hexdigest()
+    stage = f"stage_{table}_{digest}"
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT {quoted} FROM {table} WITH NO DATA"
+    )
+    cursor.execute(f"DELETE FROM {stage}")  # noqa: S608 (rows of an earlier statement of this transaction)
+    with cursor.copy(f"COPY {stage} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
+
+
+def insert_new(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], returning: str, conflict: str
+) -> list[tuple]:
+    """`INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning` for many rows: the
+    rows that were new, in no particular order. On PostgreSQL through COPY (see _staged)."""
+    if connection.vendor != "postgresql":
+        return insert_returning(table, columns, rows, returning, conflict)
+    if not rows:
+        return []
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    cursor = driver_cursor()
+    try:
+        stage = _staged(cursor, table, columns, rows)
+        cursor.execute(
+            f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}"
+        )
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def upsert(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], conflict: str, updates: str
+) -> None:
+    """`INSERT … ON CONFLICT (conflict) DO UPDATE SET updates` for many rows (`updates` may
+    use `excluded.` and `table.`); at most one row per conflict key. SQLite runs it as one
+    executemany; PostgreSQL as one statement over a COPY (see _staged)."""
+    if not rows:
+        return
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    cursor = driver_cursor()
+    try:
+        if connection.vendor == "postgresql":
+            stage = _staged(cursor, table, columns, rows)
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({quoted}) VALUES ({', '.join([mark()] * len(columns))}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+                rows,
+            )
+    finally:
+        cursor.close()
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:

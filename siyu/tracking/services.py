@@ -36,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
@@ -308,6 +308,19 @@ def check_event(raw: Any, now: dt.datetime, zone: ZoneInfo) -> Row:
 
 
 # -- ingestion ----------------------------------------------------------------------------------
+@dataclass
+class _Batch:
+    """A checked batch waiting for the group commit, and what became of it."""
+
+    source_id: int
+    rows: list[Row]
+    places: dict[int, tuple[int, int]]
+    now: dt.datetime
+    result: IngestResult
+    done: bool = False
+    error: BaseException | None = None
+
+
 def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult:
     """Store a batch's good events once each and update the rollups (see the module doc)."""
     from siyu.content.selectors import content_brands, share_attribution
@@ -335,10 +348,6 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
         return result
     shares = _attributions({r.share for r in rows if r.share}, share_attribution)
     customers = customer_ids_by_identity({r.identity for r in rows if r.identity})
-    devices = {r.device_id for r in rows if r.device_id}
-    linked = dict(
-        DeviceLink.objects.filter(device_id__in=devices).values_list("device_id", "customer_id")
-    )
     for row in rows:
         if row.share in shares:
             attribution = shares[row.share]
@@ -348,21 +357,91 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
             row.content_id = row.content_id or attribution.content_id
         if row.identity is not None:
             row.customer_id = customers.get(row.identity)
-        if row.customer_id is None and row.device_id:
-            row.customer_id = linked.get(row.device_id)
     brands = content_brands({r.content_id for r in rows if r.content_id})
     for row in rows:
         row.content_brand_id = brands.get(row.content_id) if row.content_id else None
     places = store_places({r.store_id for r in rows if r.store_id})
-    with transaction.atomic():
-        new_ids = _insert_events(source.pk, rows, now)
-        fresh = [r for r in rows if r.id in new_ids]
-        _link_devices(fresh, linked, now)
-        _rollup(fresh, places)
-        _activity(fresh)
-    result.accepted = len(fresh)
-    result.duplicates += len(rows) - len(fresh)
+    group_commit.write(_Batch(source.pk, rows, places, now, result))
     return result
+
+
+class GroupCommit:
+    """One writer at a time per process, writing every batch that is waiting in one
+    transaction (a group commit, as databases do for their own logs).
+
+    A batch joins the queue, then takes the write lock. Whoever holds the lock writes the
+    whole queue — its own batch and those that arrived while the previous group was being
+    written — so under load each commit, and each index page it dirties, is shared by
+    several batches; alone, a batch is written on its own at once. A batch is answered only
+    after the transaction holding it has committed. If a group fails, its batches are
+    written again one by one, so one batch's failure is never another's.
+    """
+
+    def __init__(self) -> None:
+        self._queue: list[_Batch] = []
+        self._queue_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    def write(self, batch: _Batch) -> None:
+        with self._queue_lock:
+            self._queue.append(batch)
+        with self._write_lock:
+            if not batch.done:
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                self._write_group(group)
+        if batch.error is not None:
+            raise batch.error
+
+    def _write_group(self, group: list[_Batch]) -> None:
+        try:
+            try:
+                with transaction.atomic():
+                    _write(group)
+            except OperationalError as exc:  # the database is busy or gone: all of them retry
+                for batch in group:
+                    batch.error = exc
+            except Exception as exc:
+                if len(group) == 1:
+                    group[0].error = exc
+                else:
+                    for batch in group:
+                        self._write_group([batch])
+        finally:
+            for batch in group:
+                batch.done = True
+
+
+group_commit = GroupCommit()
+
+
+def _write(group: list[_Batch]) -> None:
+    """Write the batches of a group (in its transaction): events once, then links, rollups
+    and activity from the events that were new."""
+    ids: set[str] = set()
+    mine: list[tuple[_Batch, list[Row]]] = []
+    for batch in group:  # an id in two batches of the group belongs to the first
+        own = [r for r in batch.rows if r.id not in ids]
+        ids.update(r.id for r in own)
+        batch.result.duplicates += len(batch.rows) - len(own)
+        mine.append((batch, own))
+    linked = _device_links({r.device_id for _b, own in mine for r in own if r.device_id})
+    for _b, own in mine:
+        for row in own:
+            if row.customer_id is None and row.device_id:
+                row.customer_id = linked.get(row.device_id)
+    new_ids = _insert_events([(b.source_id, own) for b, own in mine], group[0].now)
+    fresh: list[Row] = []
+    places: dict[int, tuple[int, int]] = {}
+    for batch, own in mine:
+        kept = [r for r in own if r.id in new_ids]
+        batch.result.accepted = len(kept)
+        batch.result.duplicates += len(own) - len(kept)
+        fresh.extend(kept)
+        places.update(batch.places)
+    _link_devices(fresh, linked, group[0].now)
+    _rollup(fresh, places)
+    _activity(fresh)
 
 
 def _db_time(when: dt.datetime) -> Any:
@@ -380,7 +459,7 @@ EVENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _insert_events(source_id: int, rows: list[Row], now: dt.datetime) -> set[str]:
+def _insert_events(batches: list[tuple[int, list[Row]]], now: dt.datetime) -> set[str]:
     received = _db_time(now)
     values = [
         (
@@ -388,12 +467,33 @@ def _insert_events(source_id: int, rows: list[Row], now: dt.datetime) -> set[str
             r.staff_id, r.store_id, r.page, r.product_code, r.order_ref, r.dwell_ms, r.amount_fen,
             r.properties,
         )
+        for source_id, rows in batches
         for r in rows
     ]  # fmt: skip
-    inserted = sql.insert_returning(
+    inserted = sql.insert_new(
         Event._meta.db_table, EVENT_COLUMNS, values, returning="id", conflict="id"
     )
     return {row[0] for row in inserted}
+
+
+def _device_links(devices: set[str]) -> dict[str, int]:
+    """The customers these devices were seen with (read inside the writing transaction, so a
+    link made by the previous group is seen). Plain SQL: the ORM prepares each of thousands
+    of `IN` parameters one by one."""
+    table = DeviceLink._meta.db_table
+    found: dict[str, int] = {}
+    cursor = sql.driver_cursor()
+    try:
+        for chunk in sql.chunks(sorted(devices), 900):
+            cursor.execute(
+                f"SELECT device_id, customer_id FROM {table} "  # noqa: S608
+                f"WHERE device_id IN ({', '.join([sql.mark()] * len(chunk))})",
+                list(chunk),
+            )
+            found.update(cursor.fetchall())
+    finally:
+        cursor.close()
+    return found
 
 
 def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> None:
@@ -403,7 +503,7 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
     if not new:
         return
     received = _db_time(now)
-    sql.insert_returning(
+    sql.insert_new(
         DeviceLink._meta.db_table, ["device_id", "customer_id", "linked_at"],
         [(d, c, received) for d, c in new.items()], returning="device_id", conflict="device_id",
     )  # fmt: skip
@@ -502,33 +602,27 @@ def _rollup(rows: list[Row], places: dict) -> None:
         for visitor in people
     ]
     new_viewers = Counter(
-        (str(day), dim, int(key))
-        for day, dim, key in sql.insert_returning(
+        (day, dim, int(key))
+        for day, dim, key in sql.insert_new(
             DailyVisitor._meta.db_table, ["day", "dim", "key", "visitor"], candidates,
-            returning="day, dim, key", conflict="day, dim, key, visitor",
+            returning="CAST(day AS TEXT), dim, key", conflict="day, dim, key, visitor",
         )
     )  # fmt: skip
     table = DailyStat._meta.db_table
-    columns = STAT_COLUMNS
-    adds = ", ".join(
-        f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
+    sql.upsert(
+        table, STAT_COLUMNS,
+        [
+            (
+                str(day), dim, key, *where, counts["pv"], new_viewers[(str(day), dim, key)],
+                counts["dwell_ms"], counts["carts"], counts["orders"], counts["sales_fen"],
+            )
+            for (day, dim, key), (where, counts) in sorted(figures.items())
+        ],
+        conflict="day, dim, key",
+        updates=", ".join(
+            f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
+        ),
     )  # fmt: skip
-    cursor = sql.driver_cursor()
-    try:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([sql.mark()] * len(columns))}) "  # noqa: S608
-            f"ON CONFLICT (day, dim, key) DO UPDATE SET {adds}",
-            [
-                (
-                    str(day), dim, key, *where, counts["pv"],
-                    new_viewers[(str(day), dim, key)], counts["dwell_ms"], counts["carts"],
-                    counts["orders"], counts["sales_fen"],
-                )
-                for (day, dim, key), (where, counts) in sorted(figures.items())
-            ],
-        )  # fmt: skip
-    finally:
-        cursor.close()
 
 
 def activity_add(
@@ -560,23 +654,22 @@ def _activity(rows: list[Row]) -> None:
         return
     table = CustomerActivity._meta.db_table
     newer = f"excluded.last_seen_at > {table}.last_seen_at"
-    cursor = sql.driver_cursor()
-    try:
-        cursor.executemany(
-            f"INSERT INTO {table} (customer_id, last_seen_at, last_type, last_content_id, events, carts, orders) "  # noqa: S608
-            f"VALUES ({', '.join([sql.mark()] * 7)}) ON CONFLICT (customer_id) DO UPDATE SET "
+    sql.upsert(
+        table,
+        ["customer_id", "last_seen_at", "last_type", "last_content_id", "events", "carts", "orders"],
+        [
+            (customer, _db_time(at), kind, content, events, carts, orders)
+            for customer, (at, kind, content, events, carts, orders) in sorted(summary.items())
+        ],
+        conflict="customer_id",
+        updates=(
             f"last_type = CASE WHEN {newer} THEN excluded.last_type ELSE {table}.last_type END, "
             f"last_content_id = CASE WHEN {newer} THEN excluded.last_content_id ELSE {table}.last_content_id END, "
             f"last_seen_at = CASE WHEN {newer} THEN excluded.last_seen_at ELSE {table}.last_seen_at END, "
             f"events = {table}.events + excluded.events, carts = {table}.carts + excluded.carts, "
-            f"orders = {table}.orders + excluded.orders",
-            [
-                (customer, _db_time(at), kind, content, events, carts, orders)
-                for customer, (at, kind, content, events, carts, orders) in sorted(summary.items())
-            ],
-        )  # fmt: skip
-    finally:
-        cursor.close()
+            f"orders = {table}.orders + excluded.orders"
+        ),
+    )  # fmt: skip
 
 
 # -- rebuild and check --------------------------------------------------------------------------
