@@ -74,11 +74,12 @@ class Event(models.Model):
     properties = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        # Only what reads use: a customer's trail and stitching a device's anonymous events.
+        # Figures by store or content come from the rollups; every index here costs each
+        # ingested event a random B-tree insert (store/day and content/day cost ~5 µs).
         indexes = [
             models.Index(fields=["customer_id", "occurred_at"]),
             models.Index(fields=["device_id", "occurred_at"]),
-            models.Index(fields=["store_id", "day"]),
-            models.Index(fields=["content_id", "day"]),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,9 @@ source:
 2. What the batch refers to is looked up once per batch, never per event: share codes →
    link, content, guide, store (content.selectors); identities → customers
    (members.selectors); anonymous devices → customers they were seen with (DeviceLink).
-3. In one transaction: the events are inserted with `INSERT … ON CONFLICT (id) DO NOTHING
+3. The batch goes to the group commit (`GroupCommit`): one writer per process writes every
+   batch waiting at that moment in one transaction, and answers each after the commit.
+   In that transaction: the devices' links are read, the events are inserted with `INSERT … ON CONFLICT (id) DO NOTHING
    RETURNING id`, so exactly the events new to siyu come back — a resent batch, or two
    clients racing with the same ids, adds nothing; the rollups (DailyStat per day × guide,
    content, store, share link; exact UV through DailyVisitor) and CustomerActivity are then
@@ -16,8 +18,9 @@ source:
    seen with a customer for the first time is linked, and its earlier anonymous events are
    given to the customer.
 
-The statements are plain SQL that SQLite (3.35+) and PostgreSQL both run, written by hand
-because the ORM has neither multi-row RETURNING inserts nor additive upserts.
+The statements are plain SQL that SQLite (3.35+) and PostgreSQL both run (`core.sql`; on
+PostgreSQL through COPY), written by hand because the ORM has neither multi-row RETURNING
+inserts nor additive upserts.
 """
 
 from __future__ import annotations
@@ -214,7 +217,8 @@ class Row:
     dwell_ms: int
     amount_fen: int
     properties: str
-    customer_id: int | None = None
+    customer_id: int | None = None  # the event's customer: identified, else the device's
+    identified_id: int | None = None  # the customer the event's own identity names
     link_id: int | None = None
     staff_id: int | None = None
     store_id: int | None = None
@@ -356,7 +360,7 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
             )  # fmt: skip
             row.content_id = row.content_id or attribution.content_id
         if row.identity is not None:
-            row.customer_id = customers.get(row.identity)
+            row.identified_id = customers.get(row.identity)
     brands = content_brands({r.content_id for r in rows if r.content_id})
     for row in rows:
         row.content_brand_id = brands.get(row.content_id) if row.content_id else None
@@ -397,7 +401,7 @@ class GroupCommit:
         try:
             try:
                 with transaction.atomic():
-                    _write(group)
+                    tallies = _write(group)
             except OperationalError as exc:  # the database is busy or gone: all of them retry
                 for batch in group:
                     batch.error = exc
@@ -407,6 +411,10 @@ class GroupCommit:
                 else:
                     for batch in group:
                         self._write_group([batch])
+            else:  # committed: now the batches may be answered
+                for batch, (accepted, duplicates) in zip(group, tallies, strict=True):
+                    batch.result.accepted = accepted
+                    batch.result.duplicates += duplicates
         finally:
             for batch in group:
                 batch.done = True
@@ -415,33 +423,35 @@ class GroupCommit:
 group_commit = GroupCommit()
 
 
-def _write(group: list[_Batch]) -> None:
+def _write(group: list[_Batch]) -> list[tuple[int, int]]:
     """Write the batches of a group (in its transaction): events once, then links, rollups
-    and activity from the events that were new."""
+    and activity from the events that were new. Returns (accepted, duplicates) per batch.
+    Nothing here depends on an earlier attempt: a group that failed is written again."""
     ids: set[str] = set()
-    mine: list[tuple[_Batch, list[Row]]] = []
+    mine: list[list[Row]] = []
     for batch in group:  # an id in two batches of the group belongs to the first
         own = [r for r in batch.rows if r.id not in ids]
         ids.update(r.id for r in own)
-        batch.result.duplicates += len(batch.rows) - len(own)
-        mine.append((batch, own))
-    linked = _device_links({r.device_id for _b, own in mine for r in own if r.device_id})
-    for _b, own in mine:
+        mine.append(own)
+    linked = _device_links({r.device_id for own in mine for r in own if r.device_id})
+    for own in mine:
         for row in own:
-            if row.customer_id is None and row.device_id:
-                row.customer_id = linked.get(row.device_id)
-    new_ids = _insert_events([(b.source_id, own) for b, own in mine], group[0].now)
+            row.customer_id = row.identified_id or linked.get(row.device_id)
+    new_ids = _insert_events(
+        [(batch.source_id, own) for batch, own in zip(group, mine, strict=True)], group[0].now
+    )
     fresh: list[Row] = []
     places: dict[int, tuple[int, int]] = {}
-    for batch, own in mine:
+    tallies = []
+    for batch, own in zip(group, mine, strict=True):
         kept = [r for r in own if r.id in new_ids]
-        batch.result.accepted = len(kept)
-        batch.result.duplicates += len(own) - len(kept)
+        tallies.append((len(kept), len(batch.rows) - len(kept)))
         fresh.extend(kept)
         places.update(batch.places)
     _link_devices(fresh, linked, group[0].now)
     _rollup(fresh, places)
     _activity(fresh)
+    return tallies
 
 
 def _db_time(when: dt.datetime) -> Any:
@@ -482,8 +492,7 @@ def _device_links(devices: set[str]) -> dict[str, int]:
     of `IN` parameters one by one."""
     table = DeviceLink._meta.db_table
     found: dict[str, int] = {}
-    cursor = sql.driver_cursor()
-    try:
+    with sql.driver_cursor() as cursor:
         for chunk in sql.chunks(sorted(devices), 900):
             cursor.execute(
                 f"SELECT device_id, customer_id FROM {table} "  # noqa: S608
@@ -491,15 +500,13 @@ def _device_links(devices: set[str]) -> dict[str, int]:
                 list(chunk),
             )
             found.update(cursor.fetchall())
-    finally:
-        cursor.close()
     return found
 
 
 def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> None:
     """Devices seen with a customer for the first time: link them, and give the customer the
     device's earlier anonymous events (their trail starts before they identified)."""
-    new = {r.device_id: r.customer_id for r in rows if r.device_id and r.customer_id and r.identity and r.device_id not in linked}  # fmt: skip
+    new = {r.device_id: r.identified_id for r in rows if r.device_id and r.identified_id and r.device_id not in linked}  # fmt: skip
     if not new:
         return
     received = _db_time(now)
@@ -510,8 +517,7 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
     # One UPDATE per chunk of newly linked devices, taking each event's customer from its
     # device's link (the ORM would spell this as a CASE of one WHEN per device: far slower).
     events, links = Event._meta.db_table, DeviceLink._meta.db_table
-    cursor = sql.driver_cursor()
-    try:
+    with sql.driver_cursor() as cursor:
         for chunk in sql.chunks(sorted(new)):
             cursor.execute(
                 f"UPDATE {events} SET customer_id = (SELECT l.customer_id FROM {links} l "  # noqa: S608
@@ -519,8 +525,6 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
                 f"AND device_id IN ({', '.join([sql.mark()] * len(chunk))})",
                 list(chunk),
             )
-    finally:
-        cursor.close()
     for row in rows:
         if row.customer_id is None and row.device_id in new:
             row.customer_id = new[row.device_id]

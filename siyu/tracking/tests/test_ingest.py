@@ -215,3 +215,52 @@ def test_rollups_equal_their_recomputation_and_rebuild_restores_them(world, key,
         call_command("rollups", "check", stdout=io.StringIO(), verbosity=0)
     call_command("rollups", "rebuild", stdout=io.StringIO(), verbosity=0)
     assert services.rollups_stored() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_waiting_together_share_a_commit_and_one_failure_is_nobody_elses(
+    world, link
+) -> None:
+    from django.db import IntegrityError, connections
+
+    good, _key = services.event_source_create(scope=ROOT, name="H5", kind="h5")
+    gone, _key = services.event_source_create(scope=ROOT, name="old", kind="h5")
+    gone_id = gone.pk
+    gone.delete()
+    gone.pk = gone_id  # its events cannot be stored: the foreign key fails at commit
+    shared = _event(share=link.code, device_id="dev-shared")
+    batches = {
+        "first": [shared, _event(share=link.code, device_id="dev-a")],
+        "second": [dict(shared), _event("view_end", share=link.code, dwell_ms=5000)],
+        "broken": [_event(share=link.code, device_id="dev-b")],
+    }
+    answers: dict[str, object] = {}
+
+    def send(name: str) -> None:
+        try:
+            answers[name] = services.events_ingest(
+                source=gone if name == "broken" else good, events=batches[name]
+            )
+        except Exception as exc:  # what the caller would see
+            answers[name] = exc
+        finally:
+            connections.close_all()
+
+    writer = services.group_commit
+    threads = []
+    with writer._write_lock:  # the writer is busy: the three batches queue up behind it
+        for name in batches:
+            thread = threading.Thread(target=send, args=(name,))
+            thread.start()
+            threads.append(thread)
+            while len(writer._queue) < len(threads):  # in this order
+                threading.Event().wait(0.005)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers["first"] == services.IngestResult(accepted=2, duplicates=0)
+    assert answers["second"] == services.IngestResult(accepted=1, duplicates=1)
+    assert isinstance(answers["broken"], IntegrityError)
+    assert Event.objects.count() == 3 and not writer._queue
+    stat = DailyStat.objects.get(dim="link", key=link.pk)
+    assert (stat.pv, stat.uv, stat.dwell_ms) == (2, 2, 5000)
+    assert services.rollups_stored() == services.rollups_recompute()[0]
