@@ -49,9 +49,11 @@ def _fast_passwords(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
     """Each test has a fresh database: forget sources remembered for an earlier one."""
+    from siyu.commerce import routing
     from siyu.tracking.services import caches_clear
 
     caches_clear()
+    routing.caches_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -259,7 +261,32 @@ def related_world(world: World, fake_wecom: Any) -> World:
     queued = relation_services.transfer_request(handover=world.staff["gia"])
     world.transfers = {f"t{i}": t for i, t in enumerate(queued, start=1)}  # type: ignore[attr-defined]
     _add_content(world)
+    _add_orders(world)
     return world
+
+
+def _add_orders(world: World) -> None:
+    """Paid POS orders: o1 at S1 rung up by Gia (for c1), o2 at S1 with no guide (c2), o3 at
+    S2 by Gus, o4 at S3 by Otto, ox at Beta's X1 by Xena."""
+    from siyu.commerce import services as commerce_services
+    from siyu.commerce.tests.factories import catalog, plan, root
+
+    plan(world, "alpine")
+    plan(world, "beta")
+    catalog(world)
+    at = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
+    cases = {
+        "o1": ("s1", "gia", "c1", "ALP-P1-BK-M"), "o2": ("s1", None, "c2", "ALP-B1-40"),
+        "o3": ("s2", "gus", "c3", "ALP-P1-BK-L"), "o4": ("s3", "otto", "c4", "ALP-B1-40"),
+        "ox": ("x1", "xena", "x1", "BET-C1-M"),
+    }  # fmt: skip
+    world.orders = {}  # type: ignore[attr-defined]
+    for key, (store, cashier, customer, sku) in cases.items():
+        world.orders[key], _created = commerce_services.pos_order_record(  # type: ignore[attr-defined]
+            scope=root(world), store=world.stores[store], number=key, placed_at=at,
+            items=[(sku, 1, 50_000)], cashier=world.staff[cashier] if cashier else None,
+            customer_id=world.customers[customer].pk,
+        )  # fmt: skip
 
 
 def _add_content(world: World) -> None:

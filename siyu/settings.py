@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "siyu.relations",
     "siyu.content",
     "siyu.tracking",
+    "siyu.commerce",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Event ingestion: batches a web process ingests at once; more wait this long, then get 429.
 TRACKING_MAX_INFLIGHT = envint("TRACKING_MAX_INFLIGHT", 4)
 TRACKING_ADMISSION_WAIT = float(os.environ.get("TRACKING_ADMISSION_WAIT", "2"))
+
+# Payments: "dev" (an offline gateway that signs its notices with COMMERCE_PAY_KEY) until a
+# real gateway adapter is configured (see siyu/commerce/payments.py).
+COMMERCE_PAY_GATEWAY = os.environ.get("COMMERCE_PAY_GATEWAY", "dev")
+COMMERCE_PAY_KEY = os.environ.get("COMMERCE_PAY_KEY", "") or f"pay:{SECRET_KEY}"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

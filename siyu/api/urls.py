@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from siyu.api import errors
 from siyu.api.auth import auth
+from siyu.commerce.api import router as commerce_router
 from siyu.content.api import router as content_router
 from siyu.members.api import router as members_router
 from siyu.org.api import router as org_router
@@ -24,3 +25,4 @@ api.add_router("/v1/", members_router)
 api.add_router("/v1/", relations_router)
 api.add_router("/v1/", content_router)
 api.add_router("/v1/", tracking_router)
+api.add_router("/v1/", commerce_router)

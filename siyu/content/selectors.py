@@ -223,16 +223,20 @@ class Attribution:
     brand_id: int
     staff_id: int | None
     store_id: int | None
+    channel: str = ""
 
 
 def share_attribution(codes: set[str]) -> dict[str, Attribution]:
-    """Each known share code's attribution, in one query (event ingestion, per batch)."""
+    """Each known share code's attribution, in one query (event ingestion per batch, orders)."""
     if not codes:
         return {}
     rows = ShareLink.objects.filter(code__in=codes).values_list(
-        "code", "pk", "content_id", "content__brand_id", "staff_id", "store_id"
+        "code", "pk", "content_id", "content__brand_id", "staff_id", "store_id", "channel"
     )
-    return {code: Attribution(*rest) for code, *rest in rows}
+    return {
+        code: Attribution(link, content, brand, staff, store, channel)
+        for code, link, content, brand, staff, store, channel in rows
+    }
 
 
 def content_brands(content_ids: set[int]) -> dict[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -16,6 +18,7 @@ from siyu.members.models import (
     Membership,
     PhoneReveal,
 )
+from siyu.org.models import StaffStatus
 from siyu.org.scope import Scope, access, scoped
 
 
@@ -130,3 +133,47 @@ def customer_id_range() -> tuple[int, int] | None:
 
     bounds = Customer.objects.aggregate(low=Min("id"), high=Max("id"))
     return (bounds["low"], bounds["high"]) if bounds["low"] is not None else None
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What an order needs to know about its customer (commerce attribution and flags)."""
+
+    home_store_id: int | None
+    home_city_code: str
+    owner_staff_id: int | None  # the bound guide, if still employed
+    member_since: dt.datetime | None
+
+
+def customer_facts(customer_ids: set[int]) -> dict[int, CustomerFacts]:
+    """Home store and city, bound guide and membership start of each customer, in one query."""
+    if not customer_ids:
+        return {}
+    rows = Customer.objects.filter(pk__in=customer_ids).values_list(
+        "pk", "home_store_id", "home_store__city_code", "owner_staff_id",
+        "owner_staff__status", "membership__joined_at",
+    )  # fmt: skip
+    return {
+        pk: CustomerFacts(
+            store, city or "", owner if owner_status == StaffStatus.EMPLOYED else None, joined
+        )
+        for pk, store, city, owner, owner_status, joined in rows
+    }
+
+
+def customer_id_for(*, kind: str, value: str) -> int | None:
+    """The customer one identity belongs to (a phone is looked up by its keyed hash), or None.
+    For integrations that name a customer the way they know them (a POS member card)."""
+    value = (value or "").strip()
+    if kind == IdentityKind.PHONE:
+        try:
+            value = pii.lookup_hash(pii.normalize_phone(value))
+        except pii.InvalidPhone:
+            return None
+    elif kind not in IdentityKind.values:
+        return None
+    return (
+        Identity.objects.filter(kind=kind, platform="", key=value)
+        .values_list("customer_id", flat=True)
+        .first()
+    )

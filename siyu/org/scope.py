@@ -53,6 +53,8 @@ class Capability(enum.StrEnum):
     MANAGE_WECOM = "manage_wecom"  # see and retry failed WeCom callbacks
     EDIT_CONTENT = "edit_content"  # create and edit library items, submit them for review
     APPROVE_CONTENT = "approve_content"  # approve, reject, publish, withdraw; push moments tasks
+    MANAGE_COMMERCE = "manage_commerce"  # catalog, assortment, storefront routing, commission plans
+    MANAGE_ORDERS = "manage_orders"  # record POS orders, refund orders of the stores in scope
 
 
 ROLE_LEVEL = {
@@ -75,15 +77,25 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_CUSTOMERS,
             Capability.MANAGE_RELATIONS,
             Capability.EDIT_CONTENT,
+            Capability.MANAGE_COMMERCE,
+            Capability.MANAGE_ORDERS,
         }
     ),
-    Role.BRANCH_MANAGER: frozenset({Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS}),
+    Role.BRANCH_MANAGER: frozenset(
+        {Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS, Capability.MANAGE_ORDERS}
+    ),
     Role.STORE_MANAGER: frozenset(
-        {Capability.REVEAL_PHONE, Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS}
+        {
+            Capability.REVEAL_PHONE,
+            Capability.EDIT_CUSTOMERS,
+            Capability.MANAGE_RELATIONS,
+            Capability.MANAGE_ORDERS,
+        }
     ),
     Role.GUIDE: frozenset({Capability.EDIT_CUSTOMERS}),
 }
-TOKEN_CAPABILITIES = frozenset({Capability.EDIT_CUSTOMERS})
+# A token is an integration (a POS, an ERP): it may edit customers and record orders.
+TOKEN_CAPABILITIES = frozenset({Capability.EDIT_CUSTOMERS, Capability.MANAGE_ORDERS})
 # Capabilities given to a person, beyond their role, by a Django permission: editors and
 # approvers of content are distinct people, both usually HQ operators.
 GRANTABLE = {Capability.APPROVE_CONTENT: "org.approve_content"}

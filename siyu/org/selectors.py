@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from siyu.org.models import ApiToken, Branch, Brand, Staff, StaffMove, Store
+from siyu.org.models import ApiToken, Branch, Brand, Staff, StaffMove, StaffStatus, Store
 from siyu.org.scope import Capability, Scope, access, scoped
 
 
@@ -136,3 +137,32 @@ def org_names(
             dict(model.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
         )
     return out
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    store_id: int | None
+    brand_id: int | None  # the staff member's brand, else their store's
+    employed: bool
+
+
+def staff_facts(staff_ids: set[int]) -> dict[int, StaffFacts]:
+    """Store, brand and whether still employed, of each staff member, in one query."""
+    if not staff_ids:
+        return {}
+    rows = Staff.objects.filter(pk__in=staff_ids).values_list(
+        "pk", "store_id", "brand_id", "store__brand_id", "status"
+    )
+    return {
+        pk: StaffFacts(store, brand or store_brand, status == StaffStatus.EMPLOYED)
+        for pk, store, brand, store_brand, status in rows
+    }
+
+
+def store_team(store_id: int) -> list[tuple[int, str, str]]:
+    """(id, name, employee no.) of the employed staff of a store."""
+    return list(
+        Staff.objects.filter(store_id=store_id, status=StaffStatus.EMPLOYED).values_list(
+            "pk", "name", "employee_no"
+        )
+    )

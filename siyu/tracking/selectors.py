@@ -343,3 +343,22 @@ def total(rows: list[Figures]) -> Figures:
         for name in SUMS:
             setattr(whole, name, getattr(whole, name) + getattr(row, name))
     return whole
+
+
+def last_share_touch(
+    *, customer_id: int, since: dt.datetime, until: dt.datetime
+) -> tuple[int, dt.datetime] | None:
+    """The share link through which the customer last reached siyu in [since, until], and
+    when (for attributing an order to the share that led to it)."""
+    touch = (
+        Event.objects.filter(
+            customer_id=customer_id,
+            occurred_at__gte=since,
+            occurred_at__lte=until,
+            link_id__isnull=False,
+        )
+        .order_by("-occurred_at")
+        .values_list("link_id", "occurred_at")
+        .first()
+    )
+    return (touch[0], touch[1]) if touch and touch[0] is not None else None

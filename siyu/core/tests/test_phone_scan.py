@@ -36,6 +36,7 @@ def params(world: World) -> dict[str, list[Any]]:
         "content_id": [c.pk for c in world.contents.values()],
         "task_id": [t.pk for t in world.moment_tasks.values()],
         "code": [link.code for link in world.links.values()],
+        "order_id": [o.pk for o in world.orders.values()],
     }
 
 

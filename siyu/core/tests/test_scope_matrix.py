@@ -189,6 +189,21 @@ RESOURCES = [
         api_detail="/api/v1/moment-tasks/{pk}",
     ),
     Resource(
+        "orders",
+        lambda w: w.orders,
+        {
+            "ada": {"o1", "o2", "o3", "o4", "ox"},
+            "hana": {"o1", "o2", "o3", "o4"},
+            "bo": {"o1", "o2", "o3"},
+            "sam": {"o1", "o2"},
+            "gia": {"o1"},  # credited to her
+            "gus": {"o3"},
+            "token_s1": {"o1", "o2"},
+        },
+        api_list="/api/v1/commerce/orders",
+        api_detail="/api/v1/commerce/orders/{pk}",
+    ),
+    Resource(
         "brands",
         lambda w: w.brands,
         {
@@ -356,3 +371,28 @@ def test_behaviour_figures_keep_to_the_callers_tree(tracked_world: World, person
         assert {
             k for name, k in names.items() if f"<td>{name}</td>" in html
         } == GUIDES_WITH_FIGURES[persona]
+
+
+# -- sales statements keep to the same tree ------------------------------------------------------
+STATEMENT_VISIBLE = {
+    "ada": ({"gia", "gus", "otto", "xena"}, {"s1", "s2", "s3", "x1"}),
+    "hana": ({"gia", "gus", "otto"}, {"s1", "s2", "s3"}),
+    "bo": ({"gia", "gus"}, {"s1", "s2"}),
+    "sam": ({"gia"}, {"s1"}),
+    "gia": ({"gia"}, {"s1"}),
+    "gus": ({"gus"}, {"s2"}),
+    "token_s1": ({"gia"}, {"s1"}),
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_sales_statements_keep_to_the_callers_tree(related_world: World, persona: str) -> None:
+    world = related_world
+    client, headers = _client(world, persona)
+    guides, stores = STATEMENT_VISIBLE[persona]
+    url = "/api/v1/commerce/statement?month=2026-11&by="
+    by_guide = client.get(url + "guide", **headers).json()
+    assert {r["key"] for r in by_guide} == {world.staff[g].pk for g in guides}
+    by_store = client.get(url + "store", **headers).json()
+    assert {r["key"] for r in by_store} == {world.stores[s].pk for s in stores}
+    assert all(r["commission_fen"] > 0 for r in by_guide)  # each cashier's ledger is there

@@ -1,0 +1,126 @@
+"""Commission: the rate of a sale, accruals when paid and claw-backs when refunded.
+
+The ledger (`CommissionEntry`) is append-only; a guide's commission for a month is the sum
+of its entries in that month. How a line's rate is chosen is documented in
+docs/commerce.md ("Commission").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from siyu.commerce.models import (
+    CommissionCampaign,
+    CommissionEntry,
+    CommissionPlan,
+    EntryKind,
+    Order,
+    OrderLine,
+    RefundLine,
+)
+
+NO_PLAN = CommissionPlan(base_rate=Decimal(0), after_hours_rate=Decimal(0), line_rates={})
+
+
+def fen(amount: Decimal) -> int:
+    """Decimal fen to whole fen, half up (commission is paid in whole fen)."""
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def month_of(at: dt.datetime) -> dt.date:
+    """The first day of the local month of a moment (the ledger's period)."""
+    return timezone.localtime(at).date().replace(day=1)
+
+
+def plan_for(brand_id: int, day: dt.date) -> CommissionPlan:
+    """The brand's plan in force on a day (no plan: every rate is zero)."""
+    plan = (
+        CommissionPlan.objects.filter(brand_id=brand_id, valid_from__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+    return plan or NO_PLAN
+
+
+def line_rate(
+    plan: CommissionPlan,
+    campaigns: Sequence[CommissionCampaign],
+    line: OrderLine,
+    after_hours: bool,
+) -> Decimal:
+    """Campaign → product line → base; after hours, the after-hours premium on top."""
+    rate = next((c.rate for c in campaigns if c.product_line in ("", line.product_line)), None)
+    if rate is None:
+        rate = Decimal(str(plan.line_rates.get(line.product_line, plan.base_rate)))
+    if after_hours:
+        rate += max(plan.after_hours_rate - plan.base_rate, Decimal(0))
+    return rate
+
+
+def commission_accrue(*, order: Order, lines: Sequence[OrderLine]) -> list[CommissionEntry]:
+    """Accrue the credited guide's commission on each line of a just-paid order (none when
+    no guide is credited: the sale still counts for the store)."""
+    if order.staff_id is None or order.paid_at is None:
+        return []
+    at = order.placed_at
+    plan = plan_for(order.brand_id, timezone.localtime(at).date())
+    campaigns = list(
+        CommissionCampaign.objects.filter(
+            Q(brand_id=order.brand_id), starts_at__lte=at, ends_at__gt=at
+        ).order_by("-rate")
+    )
+    entries = []
+    for line in lines:
+        rate = line_rate(plan, campaigns, line, order.is_after_hours)
+        entries.append(
+            CommissionEntry(
+                kind=EntryKind.ACCRUAL, staff_id=order.staff_id, store_id=order.store_id,
+                order=order, line=line, month=month_of(order.paid_at), base_fen=line.amount_fen,
+                rate=rate, amount_fen=fen(line.amount_fen * rate),
+            )
+        )  # fmt: skip
+    return CommissionEntry.objects.bulk_create(entries)
+
+
+def commission_clawback(
+    *, order: Order, refund_lines: Sequence[RefundLine], at: dt.datetime
+) -> list[CommissionEntry]:
+    """Take back commission for refunded lines, in proportion to the amount refunded. The
+    total taken back from a line is recomputed from everything refunded on it so far, so
+    partial refunds that add up to the whole take back exactly what was accrued."""
+    if not refund_lines:
+        return []
+    accruals = {
+        e.line_id: e
+        for e in CommissionEntry.objects.filter(
+            kind=EntryKind.ACCRUAL, line_id__in=[r.line_id for r in refund_lines]
+        )
+    }
+    taken = dict(
+        CommissionEntry.objects.filter(kind=EntryKind.CLAWBACK, line_id__in=list(accruals))
+        .values("line_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("line_id", "total")
+    )
+    entries = []
+    for refund_line in refund_lines:
+        accrual = accruals.get(refund_line.line_id)
+        if accrual is None:
+            continue  # nothing was accrued (no guide credited)
+        line = refund_line.line
+        due = -fen(Decimal(accrual.amount_fen) * line.refunded_fen / line.amount_fen)
+        amount = due - taken.get(line.pk, 0)
+        taken[line.pk] = due
+        entries.append(
+            CommissionEntry(
+                kind=EntryKind.CLAWBACK, staff_id=accrual.staff_id, store_id=accrual.store_id,
+                order=order, line=line, refund_line=refund_line, month=month_of(at),
+                base_fen=-refund_line.amount_fen, rate=accrual.rate, amount_fen=amount,
+            )
+        )  # fmt: skip
+    return CommissionEntry.objects.bulk_create(entries)
