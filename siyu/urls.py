@@ -28,6 +28,7 @@ urlpatterns = [
     path("m/", include("siyu.members.workbench_urls")),
     path("m/", include("siyu.content.workbench_urls")),
     path("m/", include("siyu.tracking.workbench_urls")),
+    path("m/", include("siyu.commerce.workbench_urls")),
     path("s/", include("siyu.content.public_urls")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

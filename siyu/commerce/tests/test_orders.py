@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from siyu.commerce import selectors, services
 from siyu.commerce.models import CommissionEntry, Order, OrderStatus, Payment
-from siyu.commerce.tests.factories import PARKA_FEN, catalog, local, notice, plan
+from siyu.commerce.tests.factories import BOOTS_FEN, PARKA_FEN, catalog, local, notice, plan
 from siyu.conftest import PHONES, ROOT
 from siyu.content import services as content_services
 from siyu.content.tests.factories import poster, publish
@@ -201,12 +202,24 @@ def test_refunds_never_exceed_what_was_paid(world, shop) -> None:
 
 def test_a_guide_sees_only_the_orders_credited_to_them(world, shop) -> None:
     order = services.order_create(
-        store=world.stores["s1"], items=[("ALP-B1-40", 1)], customer_id=world.customers["c1"].pk
-    )
-    _pay(order)  # c1's bound guide: Gia
+        store=world.stores["s1"], items=[("ALP-B1-40", 1)], customer_id=world.customers["c1"].pk,
+        placed_at=local(timezone.localdate(), 15),  # in opening hours, this month
+    )  # fmt: skip
+    body, headers = notice(order.number, order.total_fen)  # paid now: this month
+    Client().post(
+        "/api/v1/commerce/payments/dev/notify",
+        body,
+        content_type="application/json",
+        HTTP_X_SIYU_PAY_SIGNATURE=headers["X-Siyu-Pay-Signature"],
+    )  # fmt: skip  (c1's bound guide: Gia)
     gia, gus = world.login(Client(), "gia"), world.login(Client(), "gus")
     assert [o["id"] for o in gia.get("/api/v1/commerce/orders").json()["results"]] == [order.pk]
     assert gus.get("/api/v1/commerce/orders").json()["results"] == []
     assert gus.get(f"/api/v1/commerce/orders/{order.pk}").status_code == 404
     mine = gia.get("/api/v1/commerce/my-month").json()
-    assert mine["key"] == world.staff["gia"].pk
+    assert (mine["key"], mine["online_fen"], mine["commission_fen"]) == (
+        world.staff["gia"].pk, BOOTS_FEN, 2_396,  # outdoor: 4 %
+    )  # fmt: skip
+    panel = gia.get("/m/sales/month/", HTTP_HX_REQUEST="true").content.decode()
+    assert "¥599.00" in panel and "¥23.96" in panel
+    assert "¥599.00" not in gus.get("/m/sales/month/").content.decode()
