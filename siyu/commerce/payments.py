@@ -90,7 +90,7 @@ GATEWAYS: dict[str, Gateway] = {"dev": DevGateway()}
 
 
 def gateway(name: str) -> Gateway:
-    try:
-        return GATEWAYS[name]
-    except KeyError:
-        raise BadNotice(f"unknown gateway {name!r}") from None
+    """The configured gateway (COMMERCE_PAY_GATEWAY) by name; notices naming another are refused."""
+    if name != settings.COMMERCE_PAY_GATEWAY or name not in GATEWAYS:
+        raise BadNotice(f"gateway {name!r} is not the one configured")
+    return GATEWAYS[name]

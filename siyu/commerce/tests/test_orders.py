@@ -123,6 +123,10 @@ def test_the_first_payment_of_an_order_is_the_only_one_that_counts(world, shop) 
     assert client.post(url, body, content_type="application/json", **meta).status_code == 200
     assert Payment.objects.count() == 1  # the same notice twice is one payment
     assert _pay(order).status_code == 400  # a second, different transaction is refused
+    other = client.post(
+        "/api/v1/commerce/payments/alipay/notify", body, content_type="application/json", **meta
+    )
+    assert other.status_code == 400  # not the configured gateway
     assert Payment.objects.count() == 1
 
 
