@@ -30,5 +30,6 @@ urlpatterns = [
     path("m/", include("siyu.tracking.workbench_urls")),
     path("m/", include("siyu.commerce.workbench_urls")),
     path("s/", include("siyu.content.public_urls")),
+    path("shop/", include("siyu.commerce.shop_urls")),
     path("admin/", admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import urllib.parse
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,14 +27,12 @@ from siyu.core.pages import (
     query_without,
     render_list,
 )
+from siyu.core.visitors import YEAR, Visitor, visitor_of, visitor_remember
 from siyu.org import regions
 from siyu.org import selectors as org_selectors
 from siyu.org.models import Brand
 from siyu.org.scope import Capability, scoped
 from siyu.org.web import scope_required
-
-DEVICE_COOKIE, WECHAT_COOKIE = "sy_did", "sy_wx"
-YEAR = 365 * 24 * 3600
 
 
 # -- HQ: library, editor, review, stats, mix ---------------------------------------------------
@@ -317,17 +314,17 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
     if link is None:
         raise Http404("share link")
     adapter = oauth.backend()
-    wechat = request.get_signed_cookie(WECHAT_COOKIE, default="", salt=oauth.SALT)
+    visitor = visitor_of(request)
     if adapter is not None and "code" in request.GET:
         user = adapter.identify(request.GET["code"])
         if user is not None:
-            wechat = f"{user.openid}|{user.unionid}"
-    elif adapter is not None and not wechat and request.GET.get("oauth") != "0":
+            visitor = Visitor(visitor.device, user.openid, user.unionid)
+    elif adapter is not None and not visitor.openid and request.GET.get("oauth") != "0":
         back = request.build_absolute_uri(reverse("landing", args=[code]))
         return redirect(adapter.authorize_url(redirect_uri=back, state=code))
-    device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_hex(16)
-    openid, _sep, unionid = wechat.partition("|")
-    services.share_visit_record(link=link, device_id=device, openid=openid, unionid=unionid)
+    services.share_visit_record(
+        link=link, device_id=visitor.device, openid=visitor.openid, unionid=visitor.unionid
+    )
     content = link.content
     live = selectors.is_live(content)
     response = render(
@@ -340,15 +337,11 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
             "guide": link.staff,
             "buy_url": share.buy_url(link),
             "poster": content.kind == Kind.POSTER and bool(content.image),
-            "device": device,  # the tracker on the page uses the same ids the visit has
-            "unionid": unionid,
+            "device": visitor.device,  # the tracker on the page uses the same ids the visit has
+            "unionid": visitor.unionid,
         },
     )
-    response.set_cookie(DEVICE_COOKIE, device, max_age=YEAR, samesite="Lax", httponly=True)
-    if wechat:
-        response.set_signed_cookie(
-            WECHAT_COOKIE, wechat, salt=oauth.SALT, max_age=YEAR, samesite="Lax", httponly=True
-        )
+    visitor_remember(response, visitor)
     return response
 
 

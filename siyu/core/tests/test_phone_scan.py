@@ -35,8 +35,11 @@ def params(world: World) -> dict[str, list[Any]]:
         "friendship_id": [f.pk for f in world.friendships.values()],
         "content_id": [c.pk for c in world.contents.values()],
         "task_id": [t.pk for t in world.moment_tasks.values()],
-        "code": [link.code for link in world.links.values()],
+        "code": [link.code for link in world.links.values()]
+        + [s.code for s in world.stores.values()],
         "order_id": [o.pk for o in world.orders.values()],
+        "number": [o.number for o in world.orders.values()],
+        "style_no": ["ALP-P1", "BET-C1"],
     }
 
 
