@@ -14,7 +14,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
         "--only",
-        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads",
+        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads | commerce",
     )
     parser.add_argument(
         "--gen-scale",
@@ -50,6 +50,9 @@ def main() -> None:
         help="database of the tracking benchmark (postgres: a scratch database on 127.0.0.1)",
     )
     parser.add_argument(
+        "--pos-orders", type=int, default=50_000, help="POS orders the commerce benchmark imports"
+    )
+    parser.add_argument(
         "--web-server",
         default="waitress",
         choices=["waitress", "granian"],
@@ -62,7 +65,15 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["SIYU_VAR_DIR"] = str(BENCH_DIR)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyu.settings")
-    from benchmarks import content, customer_list, generator, tracking, tracking_reads, wecom
+    from benchmarks import (
+        commerce,
+        content,
+        customer_list,
+        generator,
+        tracking,
+        tracking_reads,
+        wecom,
+    )
 
     benches = {
         "generator": generator.run,
@@ -71,6 +82,7 @@ def main() -> None:
         "wecom": wecom.run,
         "tracking": tracking.run,
         "tracking_reads": tracking_reads.run,
+        "commerce": commerce.run,
     }
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")

@@ -10,13 +10,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from siyu.api.refs import ref, scope_of
 from siyu.commerce import payments, selectors, services
+from siyu.commerce import pos_import as pos_import_module
 from siyu.commerce.models import Order
+from siyu.core.tabular import read_rows
 from siyu.members.models import Customer
 from siyu.members.selectors import customer_id_for
 from siyu.org.models import Brand, Staff, Store
@@ -187,6 +190,23 @@ def pos_order_record(request: HttpRequest, payload: PosOrderIn):
     )  # fmt: skip
     detail = _detail(selectors.order_get(scope=scope, order_id=order.pk))
     return Status(201 if created else 200, detail)
+
+
+class PosImportOut(Schema):
+    rows: int
+    created: int
+    duplicates: int
+    skipped: int
+    errors: list[dict]
+
+
+@router.post("/commerce/pos-orders/import", response=PosImportOut)
+def pos_import(request: HttpRequest, file: UploadedFile = File(...)):
+    """POS orders from a .csv or .xlsx file (one row per line; see docs/commerce.md): orders
+    with a bad row are skipped whole and reported by row; POS numbers seen before are
+    counted as duplicates."""
+    rows = read_rows(file, file.name or "")
+    return pos_import_module.pos_import(scope=scope_of(request), rows=rows).as_dict()
 
 
 class OrderFilters(Schema):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from siyu.commerce.models import (
@@ -23,6 +24,7 @@ from siyu.commerce.models import (
     OrderLine,
     RefundLine,
 )
+from siyu.core import periods
 
 NO_PLAN = CommissionPlan(base_rate=Decimal(0), after_hours_rate=Decimal(0), line_rates={})
 
@@ -34,7 +36,7 @@ def fen(amount: Decimal) -> int:
 
 def month_of(at: dt.datetime) -> dt.date:
     """The first day of the local month of a moment (the ledger's period)."""
-    return timezone.localtime(at).date().replace(day=1)
+    return periods.local(at).date().replace(day=1)
 
 
 def plan_for(brand_id: int, day: dt.date) -> CommissionPlan:
@@ -62,28 +64,67 @@ def line_rate(
     return rate
 
 
-def commission_accrue(*, order: Order, lines: Sequence[OrderLine]) -> list[CommissionEntry]:
-    """Accrue the credited guide's commission on each line of a just-paid order (none when
-    no guide is credited: the sale still counts for the store)."""
-    if order.staff_id is None or order.paid_at is None:
-        return []
-    at = order.placed_at
-    plan = plan_for(order.brand_id, timezone.localtime(at).date())
-    campaigns = list(
+def campaigns_for(
+    brand_id: int, since: dt.datetime, until: dt.datetime
+) -> list[CommissionCampaign]:
+    """The brand's campaigns overlapping [since, until], highest rate first."""
+    return list(
         CommissionCampaign.objects.filter(
-            Q(brand_id=order.brand_id), starts_at__lte=at, ends_at__gt=at
+            brand_id=brand_id, starts_at__lte=until, ends_at__gt=since
         ).order_by("-rate")
     )
-    entries = []
+
+
+def accrual_amounts(
+    *,
+    placed_at: dt.datetime,
+    after_hours: bool,
+    lines: Sequence[Any],
+    plan: CommissionPlan,
+    campaigns: Sequence[CommissionCampaign],
+) -> list[tuple[Decimal, int]]:
+    """(rate, amount in fen) of each line of a paid order credited to a guide. `lines` need
+    `amount_fen` and `product_line`; only the campaigns running at `placed_at` apply."""
+    running = [c for c in campaigns if c.starts_at <= placed_at < c.ends_at]
+    out = []
     for line in lines:
-        rate = line_rate(plan, campaigns, line, order.is_after_hours)
-        entries.append(
-            CommissionEntry(
-                kind=EntryKind.ACCRUAL, staff_id=order.staff_id, store_id=order.store_id,
-                order=order, line=line, month=month_of(order.paid_at), base_fen=line.amount_fen,
-                rate=rate, amount_fen=fen(line.amount_fen * rate),
-            )
-        )  # fmt: skip
+        rate = line_rate(plan, running, line, after_hours)
+        out.append((rate, fen(line.amount_fen * rate)))
+    return out
+
+
+def accruals_make(
+    *,
+    order: Order,
+    lines: Sequence[OrderLine],
+    plan: CommissionPlan,
+    campaigns: Sequence[CommissionCampaign],
+) -> list[CommissionEntry]:
+    """The accrual entries (unsaved) of a just-paid order: none when no guide is credited
+    (the sale still counts for the store)."""
+    if order.staff_id is None or order.paid_at is None:
+        return []
+    amounts = accrual_amounts(
+        placed_at=order.placed_at, after_hours=order.is_after_hours, lines=lines, plan=plan,
+        campaigns=campaigns,
+    )  # fmt: skip
+    return [
+        CommissionEntry(
+            kind=EntryKind.ACCRUAL, staff_id=order.staff_id, store_id=order.store_id,
+            order=order, line=line, month=month_of(order.paid_at), base_fen=line.amount_fen,
+            rate=rate, amount_fen=amount,
+        )
+        for line, (rate, amount) in zip(lines, amounts, strict=True)
+    ]  # fmt: skip
+
+
+def commission_accrue(*, order: Order, lines: Sequence[OrderLine]) -> list[CommissionEntry]:
+    """Accrue the credited guide's commission on each line of a just-paid order."""
+    at = order.placed_at
+    entries = accruals_make(
+        order=order, lines=lines, plan=plan_for(order.brand_id, timezone.localtime(at).date()),
+        campaigns=campaigns_for(order.brand_id, at, at),
+    )  # fmt: skip
     return CommissionEntry.objects.bulk_create(entries)
 
 

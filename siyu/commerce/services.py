@@ -166,9 +166,10 @@ def _number(prefix: str, at: dt.datetime) -> str:
 
 
 def _items_checked(
-    store: Store, items: Sequence[tuple[str, int]]
+    store: Store, items: Sequence[tuple[str, int]], *, online: bool = True
 ) -> list[tuple[Sku, Product, int]]:
-    """The cart's SKUs as (sku, product, quantity), each sellable at the store."""
+    """The items as (sku, product, quantity): online, each sellable at the store today; in
+    the store (POS), any SKU of the catalog (the online assortment does not bind the till)."""
     if not items:
         raise ValidationError({"items": _("An order needs at least one item.")})
     if len(items) > MAX_LINES:
@@ -177,7 +178,11 @@ def _items_checked(
         )
     codes = [code for code, _quantity in items]
     skus = {s.code: s for s in Sku.objects.select_related("product").filter(code__in=codes)}
-    allowed = sellable_skus(store=store, sku_ids={s.pk for s in skus.values()})
+    allowed = (
+        sellable_skus(store=store, sku_ids={s.pk for s in skus.values()})
+        if online
+        else {s.pk for s in skus.values()}
+    )
     errors: dict[str, str] = {}
     out = []
     for index, (code, quantity) in enumerate(items):
@@ -300,7 +305,9 @@ def pos_order_record(
         return existing, False
     if cashier is not None and cashier.store_id != store.pk:
         raise ValidationError({"cashier": _("The cashier works at another store.")})
-    checked = _items_checked(store, [(code, quantity) for code, quantity, _amount in items])
+    checked = _items_checked(
+        store, [(code, quantity) for code, quantity, _amount in items], online=False
+    )
     amounts = [amount for _code, _quantity, amount in items]
     if any(not isinstance(a, int) or a < 0 for a in amounts):
         raise ValidationError(

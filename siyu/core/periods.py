@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+
+@functools.cache
+def group_zone() -> ZoneInfo:
+    """The group's time zone (settings.TIME_ZONE), without Django's per-call lookups."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local(at: dt.datetime) -> dt.datetime:
+    """A moment in the group's time zone (for hot loops; timezone.localtime asks the
+    request-local active zone each call)."""
+    return at.astimezone(group_zone())
 
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -161,19 +161,33 @@ def customer_facts(customer_ids: set[int]) -> dict[int, CustomerFacts]:
     }
 
 
+def customer_ids_for(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The customer behind each (kind, value) identity as an integration names it (a phone is
+    looked up by its keyed hash; an invalid phone or unknown kind finds nobody), in one query
+    per kind."""
+    keys: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, value in pairs:
+        value = (value or "").strip()
+        if kind == IdentityKind.PHONE:
+            try:
+                keys[(kind, value)] = (kind, pii.lookup_hash(pii.normalize_phone(value)))
+            except pii.InvalidPhone:
+                continue
+        elif kind in IdentityKind.values and value:
+            keys[(kind, value)] = (kind, value)
+    by_kind: dict[str, set[str]] = {}
+    for kind, key in keys.values():
+        by_kind.setdefault(kind, set()).add(key)
+    found: dict[tuple[str, str], int] = {}
+    for kind, wanted in by_kind.items():
+        for key, customer in Identity.objects.filter(
+            kind=kind, platform="", key__in=wanted
+        ).values_list("key", "customer_id"):
+            found[(kind, key)] = customer
+    return {pair: found[key] for pair, key in keys.items() if key in found}
+
+
 def customer_id_for(*, kind: str, value: str) -> int | None:
-    """The customer one identity belongs to (a phone is looked up by its keyed hash), or None.
-    For integrations that name a customer the way they know them (a POS member card)."""
+    """The customer one identity belongs to (see customer_ids_for), or None."""
     value = (value or "").strip()
-    if kind == IdentityKind.PHONE:
-        try:
-            value = pii.lookup_hash(pii.normalize_phone(value))
-        except pii.InvalidPhone:
-            return None
-    elif kind not in IdentityKind.values:
-        return None
-    return (
-        Identity.objects.filter(kind=kind, platform="", key=value)
-        .values_list("customer_id", flat=True)
-        .first()
-    )
+    return customer_ids_for({(kind, value)}).get((kind, value))

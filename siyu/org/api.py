@@ -9,6 +9,7 @@ from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from siyu.api.refs import actor_of, ref, scope_of
+from siyu.core.tabular import read_rows
 from siyu.org import imports, selectors, services
 from siyu.org.models import Branch, Brand, Group, Store
 from siyu.org.scope import Capability, Scope
@@ -256,7 +257,7 @@ def org_import(request: HttpRequest, kind: str, file: UploadedFile = File(...)):
     """Import stores or staff (kind = stores | staff) from a .csv or .xlsx file; row-level report."""
     scope = scope_of(request)
     scope.require(Capability.MANAGE_ORG)
-    rows = imports.read_rows(file, file.name or "")
+    rows = read_rows(file, file.name or "")
     if kind == "stores":
         return imports.stores_import(scope=scope, rows=rows).as_dict()
     if kind == "staff":

@@ -8,18 +8,16 @@ file twice updates in place and creates nothing new. Headers may be Chinese or E
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, BinaryIO
+from typing import Any
 
-import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from siyu.core.tabular import canonical
 from siyu.org import regions, services
 from siyu.org.models import Branch, Brand, Group, Role, Staff, StaffStatus, Store, StoreStatus
 from siyu.org.scope import Capability, Scope
@@ -89,55 +87,6 @@ class ImportReport:
             "updated": self.updated,
             "errors": self.errors,
         }
-
-
-def read_rows(upload: BinaryIO, filename: str) -> list[dict[str, Any]]:
-    """Rows of a CSV (UTF-8, with or without BOM, or GBK) or .xlsx file as dicts by header."""
-    data = upload.read()
-    if filename.lower().endswith(".xlsx"):
-        try:
-            sheet = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=True
-            ).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ValidationError(
-                {"file": _("Not a readable Excel file: %(e)s") % {"e": exc}}
-            ) from None
-        values = list(sheet.iter_rows(values_only=True))
-        if not values:
-            return []
-        headers = [str(h or "").strip() for h in values[0]]
-        return [
-            dict(zip(headers, row, strict=False))
-            for row in values[1:]
-            if any(v not in (None, "") for v in row)
-        ]
-    if filename.lower().endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError({"file": _("The CSV file is neither UTF-8 nor GBK.")})
-        return [
-            row
-            for row in csv.DictReader(io.StringIO(text))
-            if any((v or "").strip() for v in row.values())
-        ]
-    raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
-
-
-def _canonical(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    out = {}
-    for key, aliases in headers.items():
-        for alias in aliases:
-            if alias in row:
-                value = row[alias]
-                out[key] = value.strip() if isinstance(value, str) else value
-                break
-    return out
 
 
 def _text(value: Any) -> str:
@@ -275,7 +224,7 @@ def stores_import(*, scope: Scope, rows: list[dict[str, Any]]) -> ImportReport:
     scope.require(Capability.MANAGE_ORG)
 
     def write(raw: dict[str, Any]) -> bool:
-        code, fields = _store_fields(_canonical(raw, STORE_HEADERS))
+        code, fields = _store_fields(canonical(raw, STORE_HEADERS))
         return services.store_upsert(scope=scope, code=code, **fields)[1]
 
     return _import(rows, ImportReport("stores"), write)
@@ -287,7 +236,7 @@ def staff_import(*, scope: Scope, rows: list[dict[str, Any]], actor: Any = None)
     group = Group.objects.get(pk=scope.group_id)
 
     def write(raw: dict[str, Any]) -> bool:
-        row = _canonical(raw, STAFF_HEADERS)
+        row = canonical(raw, STAFF_HEADERS)
         role_text = _text(row.get("role"))
         role = ROLE_ALIASES.get(role_text, role_text)
         store = None

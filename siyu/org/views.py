@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from siyu.core.pages import flash_errors, int_param, page_of, query_without, render_list
+from siyu.core.tabular import read_rows
 from siyu.org import imports, regions, selectors, services
 from siyu.org.models import Role, StaffStatus, StoreStatus
 from siyu.org.scope import Capability
@@ -99,7 +100,7 @@ def org_import(request: HttpRequest) -> HttpResponse:
         try:
             if upload is None:
                 raise ValidationError({"file": _("Choose a file.")})
-            rows = imports.read_rows(upload, upload.name or "")
+            rows = read_rows(upload, upload.name or "")
             if kind == "stores":
                 report = imports.stores_import(scope=request.scope, rows=rows)
             elif kind == "staff":

@@ -39,7 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
@@ -454,11 +454,7 @@ def _write(group: list[_Batch]) -> list[tuple[int, int]]:
     return tallies
 
 
-def _db_time(when: dt.datetime) -> Any:
-    """A datetime as Django stores it (on SQLite: UTC text), without its per-value checks."""
-    if connection.vendor == "sqlite":
-        return when.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    return when
+_db_time = sql.db_datetime
 
 
 # Event's columns in the order ingestion (and the generator) write them.

@@ -21,7 +21,11 @@ def test_checkout_places_one_order_and_only_its_browser_sees_it(world) -> None:
     placed = shopper.post(f"/shop/{store.code}/checkout/")
     assert placed.status_code == 302
     order = Order.objects.get()
-    assert (order.total_fen, order.status, order.store_id) == (2 * 129_900, OrderStatus.PENDING, store.pk)
+    assert (order.total_fen, order.status, order.store_id) == (
+        2 * 129_900,
+        OrderStatus.PENDING,
+        store.pk,
+    )
     # The form sent again (a double tap) finds an empty cart: still one order
     shopper.post(f"/shop/{store.code}/checkout/")
     assert Order.objects.count() == 1

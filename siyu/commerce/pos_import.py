@@ -1,0 +1,344 @@
+"""POS orders from a file (CSV or Excel), one row per order line, with a row-level report.
+
+Rows of the same POS number at the same store make one order. An order whose rows are all
+good is imported; an order with a bad row is skipped whole and the report names each bad
+row with the reason per column. POS numbers already imported are counted as duplicates and
+skipped, so a file imported twice adds nothing.
+
+The import is built for volume (a brand's day of tills, or a month's backfill): everything
+the rows refer to — stores, SKUs, cashiers, members, their facts, commission plans — is read
+once per chunk of orders; attribution and commission use the same rules as a single order
+(`attribution.attribution_decide`, `commission.accruals_make`); orders, lines and ledger
+rows are written with one multi-row statement per table (`core.sql.instances_insert`),
+one transaction per chunk.
+
+Columns (Chinese or English headers): pos_no/单号, store/门店编码, time/时间 (local time, or
+ISO 8601 with a zone), cashier/收银员工号, member_phone/会员手机, member_card/会员卡号,
+sku/SKU, quantity/数量, amount/实收金额 (yuan, e.g. 599.00).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from siyu.commerce import attribution, commission
+from siyu.commerce.models import (
+    CommissionEntry,
+    EntryKind,
+    Order,
+    OrderChannel,
+    OrderLine,
+    OrderStatus,
+    Sku,
+)
+from siyu.core import periods, sql
+from siyu.core.tabular import canonical
+from siyu.org.models import Staff, Store
+from siyu.org.scope import Capability, Scope, scoped
+
+HEADERS = {
+    "pos_no": ("pos_no", "单号", "小票号", "POS单号"),
+    "store": ("store", "门店编码", "门店"),
+    "time": ("time", "时间", "销售时间"),
+    "cashier": ("cashier", "收银员工号", "导购工号"),
+    "member_phone": ("member_phone", "会员手机", "手机号"),
+    "member_card": ("member_card", "会员卡号"),
+    "sku": ("sku", "SKU", "商品编码"),
+    "quantity": ("quantity", "数量"),
+    "amount": ("amount", "实收金额", "金额"),
+}
+CHUNK_ORDERS = 2000
+MAX_LINES = 50
+
+
+@dataclass
+class PosReport:
+    rows: int = 0
+    created: int = 0  # orders
+    duplicates: int = 0  # orders already imported
+    skipped: int = 0  # orders with a bad row
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"row": n, "fields": {col: msg}}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows, "created": self.created, "duplicates": self.duplicates,
+            "skipped": self.skipped, "errors": self.errors,
+        }  # fmt: skip
+
+
+@dataclass
+class _Line:
+    row: int
+    sku: str
+    quantity: int
+    amount_fen: int
+
+
+@dataclass
+class _Order:
+    store: str
+    pos_no: str
+    at: dt.datetime
+    cashier: str
+    phone: str
+    card: str
+    lines: list[_Line] = field(default_factory=list)
+    bad: bool = False
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):  # Excel gives a naive local datetime
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    parsed = parse_datetime(str(value or "").strip())
+    if parsed is None:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _fen(value: Any) -> int | None:
+    try:
+        yuan = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if yuan < 0 or yuan != yuan.quantize(Decimal("0.01")):
+        return None
+    return int(yuan * 100)
+
+
+def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str, str], _Order]:
+    """Rows → orders by (store, POS no.), each row checked on its own."""
+    orders: dict[tuple[str, str], _Order] = {}
+    times: dict[Any, dt.datetime | None] = {}  # the lines of an order share their time
+    for index, raw in enumerate(rows, start=2):  # row 1 is the header
+        report.rows += 1
+        row = canonical(raw, HEADERS)
+        errors: dict[str, str] = {}
+        pos_no, store = str(row.get("pos_no") or "").strip(), str(row.get("store") or "").strip()
+        for name in ("pos_no", "store", "sku"):
+            if not str(row.get(name) or "").strip():
+                errors[name] = _("This field is required.")
+        stamp = row.get("time")
+        at = times[stamp] if stamp in times else times.setdefault(stamp, _when(stamp))
+        if at is None:
+            errors["time"] = _("A time like 2026-11-20 14:03 (local) or ISO 8601 with a zone.")
+        try:
+            quantity = int(str(row.get("quantity") or "").strip())
+            if not 0 < quantity <= 999:
+                raise ValueError
+        except ValueError:
+            errors["quantity"] = _("A quantity is from 1 to %(n)d.") % {"n": 999}
+            quantity = 0
+        amount = _fen(row.get("amount"))
+        if amount is None:
+            errors["amount"] = _("An amount in yuan, like 599.00, not negative.")
+        key = (store, pos_no)
+        order = orders.get(key)
+        head = (
+            at, str(row.get("cashier") or "").strip(), str(row.get("member_phone") or "").strip(),
+            str(row.get("member_card") or "").strip(),
+        )  # fmt: skip
+        if order is None and pos_no and store:
+            order = orders[key] = _Order(store, pos_no, *head)  # type: ignore[arg-type]
+        elif order is not None and (order.at, order.cashier, order.phone, order.card) != head:
+            errors["pos_no"] = _("Rows of one POS order disagree on time, cashier or member.")
+        if errors:
+            report.errors.append({"row": index, "fields": errors})
+            if order is not None:
+                order.bad = True
+            continue
+        assert order is not None
+        order.lines.append(_Line(index, str(row["sku"]).strip(), quantity, amount))  # type: ignore[arg-type]
+    return orders
+
+
+def pos_import(
+    *,
+    scope: Scope,
+    rows: Iterable[dict[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> PosReport:
+    """Import POS orders from rows (core.tabular.read_rows) into stores of the caller's scope."""
+    scope.require(Capability.MANAGE_ORDERS)
+    report = PosReport()
+    orders = list(_parse(rows, report).values())
+    for order in orders:
+        if len(order.lines) > MAX_LINES:
+            order.bad = True
+            report.errors.append({"row": order.lines[0].row, "fields": {"pos_no": _("An order may hold at most %(n)d lines.") % {"n": MAX_LINES}}})  # fmt: skip
+    good = [o for o in orders if not o.bad]
+    report.skipped = len(orders) - len(good)
+    for start in range(0, len(good), CHUNK_ORDERS):
+        chunk = good[start : start + CHUNK_ORDERS]
+        try:
+            with transaction.atomic():
+                done = _write(scope, chunk)
+        except IntegrityError:  # another import wrote some of these numbers meanwhile
+            with transaction.atomic():
+                done = _write(scope, chunk)
+        report.created += done.created
+        report.duplicates += done.duplicates
+        report.skipped += done.skipped
+        report.errors += done.errors
+        if progress is not None:
+            progress(min(start + CHUNK_ORDERS, len(good)), len(good))
+    return report
+
+
+def _refuse(report: PosReport, order: _Order, column: str, message: str) -> None:
+    report.skipped += 1
+    report.errors.append({"row": order.lines[0].row, "fields": {column: message}})
+
+
+@dataclass(slots=True)
+class _Decided:
+    """An order of the import as the attribution rules see it (attribution.Attributable)."""
+
+    placed_at: dt.datetime
+    cashier_id: int | None
+    channel: str = OrderChannel.POS
+    via_store_account: bool = False
+    attribution_rule: str = ""
+    staff_id: int | None = None
+    link_id: int | None = None
+    content_id: int | None = None
+    is_moments: bool = False
+    is_after_hours: bool = False
+    is_member: bool = False
+    is_cross_city: bool = False
+    is_cross_brand: bool = False
+
+
+@dataclass(slots=True)
+class _Bought:
+    """A line of the import: what attribution and commission read, and its row."""
+
+    sku_id: int
+    brand_id: int
+    product_line: str
+    quantity: int
+    unit_price_fen: int
+    amount_fen: int
+
+
+def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
+    """Check what a chunk of orders refers to, decide and write them (in a transaction);
+    what happened, to be added to the report once the transaction has committed. Orders,
+    lines and ledger rows go in as plain rows (`sql.dicts_insert`): building a model
+    instance for each cost more than writing it."""
+    from siyu.members.selectors import customer_facts, customer_ids_for
+    from siyu.org.selectors import staff_facts
+
+    report = PosReport()
+    stores = {
+        s.code: s
+        for s in scoped(Store.objects.all(), scope).filter(code__in={o.store for o in chunk})
+    }
+    numbers = {f"P{stores[o.store].brand_id}-{o.pos_no}": o for o in chunk if o.store in stores}
+    existing = set(Order.objects.filter(number__in=list(numbers)).values_list("number", flat=True))
+    skus = {
+        code: (pk, brand, line, price)
+        for code, pk, brand, line, price in Sku.objects.filter(
+            code__in={line.sku for o in chunk for line in o.lines}
+        ).values_list("code", "pk", "product__brand_id", "product__product_line", "product__price_fen")
+    }  # fmt: skip
+    cashiers = dict(
+        Staff.objects.filter(employee_no__in={o.cashier for o in chunk if o.cashier}).values_list(
+            "employee_no", "pk"
+        )
+    )
+    members = customer_ids_for(
+        {("phone", o.phone) for o in chunk if o.phone}
+        | {("pos_card", o.card) for o in chunk if o.card}
+    )
+    customers = customer_facts(set(members.values()))
+    guides = staff_facts(set(cashiers.values()) | {c.owner_staff_id for c in customers.values() if c.owner_staff_id})  # fmt: skip
+    made: list[tuple[dict[str, Any], _Decided, list[_Bought]]] = []
+    for number, pos in numbers.items():
+        store = stores[pos.store]
+        if number in existing:
+            report.duplicates += 1
+            continue
+        unknown = [line for line in pos.lines if line.sku not in skus]
+        if unknown:
+            _refuse(report, pos, "sku", _("Unknown SKU %(code)s.") % {"code": unknown[0].sku})
+            continue
+        cashier = cashiers.get(pos.cashier) if pos.cashier else None
+        if pos.cashier and (cashier is None or guides[cashier].store_id != store.pk):
+            _refuse(
+                report, pos, "cashier", _("No staff member of this store has this employee no.")
+            )
+            continue
+        customer_id = members.get(("pos_card", pos.card)) or members.get(("phone", pos.phone))
+        bought = [
+            _Bought(*skus[line.sku][:2], skus[line.sku][2], line.quantity, skus[line.sku][3], line.amount_fen)
+            for line in pos.lines
+        ]  # fmt: skip
+        decided = _Decided(placed_at=pos.at, cashier_id=cashier)
+        known = attribution.Known(customer=customers.get(customer_id or 0), staff=guides)
+        attribution.attribution_decide(
+            order=decided, lines=bought, known=known, store_city=store.city_code
+        )
+        row = {
+            "number": number, "channel": OrderChannel.POS, "status": OrderStatus.PAID,
+            "brand_id": store.brand_id, "branch_id": store.branch_id, "store_id": store.pk,
+            "customer_id": customer_id, "placed_at": pos.at, "paid_at": pos.at,
+            "total_fen": sum(b.amount_fen for b in bought), "cashier_id": cashier,
+            "attribution_rule": decided.attribution_rule, "staff_id": decided.staff_id,
+            "is_after_hours": decided.is_after_hours, "is_member": decided.is_member,
+            "is_cross_city": decided.is_cross_city, "is_cross_brand": decided.is_cross_brand,
+        }  # fmt: skip
+        made.append((row, decided, bought))
+    for pos in chunk:
+        if pos.store not in stores:
+            _refuse(report, pos, "store", _("No such store in your part of the organisation."))
+    if not made:
+        return report
+    order_ids = sql.dicts_insert(Order, [row for row, _d, _b in made])
+    line_rows = [
+        {
+            "order_id": order_id, "sku_id": b.sku_id, "brand_id": b.brand_id,
+            "product_line": b.product_line, "quantity": b.quantity,
+            "unit_price_fen": b.unit_price_fen, "amount_fen": b.amount_fen,
+        }
+        for order_id, (_row, _d, bought) in zip(order_ids, made, strict=True)
+        for b in bought
+    ]  # fmt: skip
+    line_ids = iter(sql.dicts_insert(OrderLine, line_rows))
+    plans: dict[tuple[int, dt.date], Any] = {}
+    campaigns: dict[int, list[Any]] = {}
+    first, last = min(d.placed_at for _r, d, _b in made), max(d.placed_at for _r, d, _b in made)
+    entries: list[dict[str, Any]] = []
+    for order_id, (row, decided, bought) in zip(order_ids, made, strict=True):
+        ids = [next(line_ids) for _b in bought]
+        if decided.staff_id is None:
+            continue
+        brand, day = row["brand_id"], periods.local(decided.placed_at).date()
+        if (brand, day) not in plans:
+            plans[(brand, day)] = commission.plan_for(brand, day)
+        if brand not in campaigns:
+            campaigns[brand] = commission.campaigns_for(brand, first, last)
+        amounts = commission.accrual_amounts(
+            placed_at=decided.placed_at, after_hours=decided.is_after_hours, lines=bought,
+            plan=plans[(brand, day)], campaigns=campaigns[brand],
+        )  # fmt: skip
+        month = commission.month_of(decided.placed_at)
+        entries += [
+            {
+                "kind": EntryKind.ACCRUAL, "staff_id": decided.staff_id, "store_id": row["store_id"],
+                "order_id": order_id, "line_id": line_id, "month": month,
+                "base_fen": b.amount_fen, "rate": rate, "amount_fen": amount,
+            }
+            for line_id, b, (rate, amount) in zip(ids, bought, amounts, strict=True)
+        ]  # fmt: skip
+    sql.dicts_insert(CommissionEntry, entries)
+    report.created = len(made)
+    return report

@@ -1,0 +1,84 @@
+"""POS orders from a file: grouped by POS number, attributed to the cashier, a bad row skips
+its whole order with a reason per column, a file imported twice adds nothing."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from siyu.commerce.models import CommissionEntry, Order, OrderLine
+from siyu.commerce.tests.factories import catalog, plan
+from siyu.conftest import PHONES
+
+CSV = (
+    "单号,门店编码,时间,收银员工号,会员手机,会员卡号,SKU,数量,实收金额\n"
+    "A1,S1,2026-11-20 23:30,G001,{c3},,ALP-P1-BK-M,1,1199.00\n"
+    "A1,S1,2026-11-20 23:30,G001,{c3},,ALP-B1-40,2,1000.00\n"
+    "A2,S1,2026-11-20 14:00,,,,ALP-B1-40,1,599.00\n"
+    "A3,S1,2026-11-20 15:00,G001,,,ALP-B1-40,1,-5\n"
+    "A3,S1,2026-11-20 15:00,G001,,,ALP-P1-BK-M,1,1299.00\n"
+    "A4,S2,2026-11-20 16:00,G001,,,ALP-B1-40,1,599.00\n"
+    "A5,S9,2026-11-20 16:00,,,,ALP-B1-40,1,599.00\n"
+    "A6,S1,yesterday,,,,NOPE,x,1\n"
+).format(c3=PHONES["c3"])
+
+
+def _upload(client: Client, name: str, data: bytes) -> dict:
+    response = client.post(
+        "/api/v1/commerce/pos-orders/import", {"file": SimpleUploadedFile(name, data)}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_pos_file_imports_its_good_orders_once_and_reports_the_bad_rows(world) -> None:
+    catalog(world)
+    plan(world)
+    bo = world.login(Client(), "bo")  # manages North: S1 and S2
+    report = _upload(bo, "pos.csv", CSV.encode())
+    assert (report["rows"], report["created"], report["duplicates"]) == (9 - 1, 2, 0)
+    bad = {e["row"]: e["fields"] for e in report["errors"]}
+    assert set(bad[5]) == {"amount"}  # A3's first line: A3 skipped whole
+    assert set(bad[7]) == {"cashier"}  # Gia works at S1, not S2
+    assert set(bad[8]) == {"store"}  # S9: no such store
+    assert set(bad[9]) == {"time", "quantity"}
+    assert report["skipped"] == 4  # A3, A4, A5, A6
+    a1 = Order.objects.get(number__endswith="-A1")
+    assert (a1.total_fen, a1.attribution_rule, a1.staff_id) == (
+        219_900, "cashier", world.staff["gia"].pk,
+    )  # fmt: skip
+    assert a1.customer_id == world.customers["c3"].pk and a1.is_after_hours
+    assert OrderLine.objects.filter(order=a1).count() == 2
+    # after hours: parka 3 % + 2 = 5 % of 1,199.00; boots 4 % + 2 = 6 % of 1,000.00
+    assert sorted(CommissionEntry.objects.filter(order=a1).values_list("amount_fen", flat=True)) == [
+        5_995, 6_000,
+    ]  # fmt: skip
+    a2 = Order.objects.get(number__endswith="-A2")
+    assert (a2.attribution_rule, a2.staff_id) == ("none", None)
+    # The same file again adds nothing
+    again = _upload(bo, "pos.csv", CSV.encode())
+    assert (again["created"], again["duplicates"]) == (0, 2)
+    assert Order.objects.count() == 2 and CommissionEntry.objects.count() == 2
+
+
+def test_an_excel_file_reads_like_a_csv(world) -> None:
+    catalog(world)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["pos_no", "store", "time", "cashier", "member_card", "sku", "quantity", "amount"])
+    sheet.append(["X1", "S1", "2026-11-20T11:00:00+08:00", "G001", "", "ALP-B1-40", 1, 599])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = _upload(world.login(Client(), "ada"), "pos.xlsx", buffer.getvalue())
+    assert (report["created"], report["errors"]) == (1, [])
+    assert Order.objects.get().staff_id == world.staff["gia"].pk
+
+
+def test_guides_cannot_import(world) -> None:
+    response = world.login(Client(), "gia").post(
+        "/api/v1/commerce/pos-orders/import", {"file": SimpleUploadedFile("p.csv", CSV.encode())}
+    )
+    assert response.status_code == 403 and not Order.objects.exists()

@@ -1,0 +1,62 @@
+"""Tables from uploaded files (CSV in UTF-8 or GBK, Excel .xlsx) for the imports of every app."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, BinaryIO
+
+import openpyxl
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+def read_rows(upload: BinaryIO, filename: str) -> list[dict[str, Any]]:
+    """Rows of a CSV (UTF-8, with or without BOM, or GBK) or .xlsx file as dicts by header."""
+    data = upload.read()
+    if filename.lower().endswith(".xlsx"):
+        try:
+            sheet = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True
+            ).worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ValidationError(
+                {"file": _("Not a readable Excel file: %(e)s") % {"e": exc}}
+            ) from None
+        values = list(sheet.iter_rows(values_only=True))
+        if not values:
+            return []
+        headers = [str(h or "").strip() for h in values[0]]
+        return [
+            dict(zip(headers, row, strict=False))
+            for row in values[1:]
+            if any(v not in (None, "") for v in row)
+        ]
+    if filename.lower().endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError({"file": _("The CSV file is neither UTF-8 nor GBK.")})
+        return [
+            row
+            for row in csv.DictReader(io.StringIO(text))
+            if any((v or "").strip() for v in row.values())
+        ]
+    raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
+
+
+def canonical(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """A row keyed by canonical names, whichever of a column's aliases (Chinese or English)
+    the file used; text values stripped."""
+    out = {}
+    for key, aliases in headers.items():
+        for alias in aliases:
+            if alias in row:
+                value = row[alias]
+                out[key] = value.strip() if isinstance(value, str) else value
+                break
+    return out
