@@ -119,7 +119,8 @@ def attribution_decide(
     order.is_cross_city = bool(
         facts and facts.home_city_code and facts.home_city_code != store_city
     )
-    guide_brand = known.staff[staff_id].brand_id if staff_id in known.staff else None
+    guide = known.staff.get(staff_id) if staff_id is not None else None
+    guide_brand = guide.brand_id if guide is not None else None
     order.is_cross_brand = guide_brand is not None and any(
         line.brand_id != guide_brand for line in lines
     )
