@@ -90,6 +90,38 @@ class Attributable(Protocol):
     is_cross_brand: bool
 
 
+@dataclass(slots=True)
+class Draft:
+    """An order not yet written, as the rules see it (an Attributable): imports and the
+    generator decide many at once without building model instances."""
+
+    placed_at: dt.datetime
+    cashier_id: int | None
+    channel: str = OrderChannel.POS
+    via_store_account: bool = False
+    attribution_rule: str = ""
+    staff_id: int | None = None
+    link_id: int | None = None
+    content_id: int | None = None
+    is_moments: bool = False
+    is_after_hours: bool = False
+    is_member: bool = False
+    is_cross_city: bool = False
+    is_cross_brand: bool = False
+
+
+@dataclass(slots=True)
+class DraftLine:
+    """A line of a Draft: what attribution and commission read, and its row."""
+
+    sku_id: int
+    brand_id: int
+    product_line: str
+    quantity: int
+    unit_price_fen: int
+    amount_fen: int
+
+
 def attribution_decide(
     *, order: Attributable, lines: Sequence[Any], known: Known, store_city: str
 ) -> None:

@@ -198,37 +198,6 @@ def _refuse(report: PosReport, order: _Order, column: str, message: str) -> None
     report.errors.append({"row": order.lines[0].row, "fields": {column: message}})
 
 
-@dataclass(slots=True)
-class _Decided:
-    """An order of the import as the attribution rules see it (attribution.Attributable)."""
-
-    placed_at: dt.datetime
-    cashier_id: int | None
-    channel: str = OrderChannel.POS
-    via_store_account: bool = False
-    attribution_rule: str = ""
-    staff_id: int | None = None
-    link_id: int | None = None
-    content_id: int | None = None
-    is_moments: bool = False
-    is_after_hours: bool = False
-    is_member: bool = False
-    is_cross_city: bool = False
-    is_cross_brand: bool = False
-
-
-@dataclass(slots=True)
-class _Bought:
-    """A line of the import: what attribution and commission read, and its row."""
-
-    sku_id: int
-    brand_id: int
-    product_line: str
-    quantity: int
-    unit_price_fen: int
-    amount_fen: int
-
-
 def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
     """Check what a chunk of orders refers to, decide and write them (in a transaction);
     what happened, to be added to the report once the transaction has committed. Orders,
@@ -261,7 +230,7 @@ def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
     )
     customers = customer_facts(set(members.values()))
     guides = staff_facts(set(cashiers.values()) | {c.owner_staff_id for c in customers.values() if c.owner_staff_id})  # fmt: skip
-    made: list[tuple[dict[str, Any], _Decided, list[_Bought]]] = []
+    made: list[tuple[dict[str, Any], attribution.Draft, list[attribution.DraftLine]]] = []
     for number, pos in numbers.items():
         store = stores[pos.store]
         if number in existing:
@@ -279,10 +248,10 @@ def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
             continue
         customer_id = members.get(("pos_card", pos.card)) or members.get(("phone", pos.phone))
         bought = [
-            _Bought(*skus[line.sku][:2], skus[line.sku][2], line.quantity, skus[line.sku][3], line.amount_fen)
+            attribution.DraftLine(*skus[line.sku][:2], skus[line.sku][2], line.quantity, skus[line.sku][3], line.amount_fen)
             for line in pos.lines
         ]  # fmt: skip
-        decided = _Decided(placed_at=pos.at, cashier_id=cashier)
+        decided = attribution.Draft(placed_at=pos.at, cashier_id=cashier)
         known = attribution.Known(customer=customers.get(customer_id or 0), staff=guides)
         attribution.attribution_decide(
             order=decided, lines=bought, known=known, store_city=store.city_code

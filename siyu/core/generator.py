@@ -98,6 +98,7 @@ def batched(total: int, size: int = BATCH) -> Iterable[tuple[int, int]]:
 
 def run(ctx: Context) -> None:
     """Every app's generator step, in dependency order, each batch in its own transaction."""
+    from siyu.commerce import generate as commerce_generate
     from siyu.content import generate as content_generate
     from siyu.members import generate as members_generate
     from siyu.org import generate as org_generate
@@ -111,6 +112,7 @@ def run(ctx: Context) -> None:
         relations_generate.generate,
         content_generate.generate,
         tracking_generate.generate,
+        commerce_generate.generate,
     )
     for step in steps:
         step(ctx)
