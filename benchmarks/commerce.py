@@ -158,6 +158,66 @@ def _routing(args, bench_dir: Path) -> Iterator[dict]:
             )  # fmt: skip
 
 
+def _seed_orders(args, bench_dir: Path) -> Iterator[dict]:
+    """A month's settlement and attribution per order, in the seed database (its commerce
+    step is added once: a year of orders for 1,000,000 customers)."""
+    import datetime as dt
+
+    scale = seed_database(bench_dir, args.customers)
+    from siyu.commerce import attribution, selectors
+    from siyu.commerce import generate as commerce_generate
+    from siyu.commerce.models import Order, OrderChannel
+    from siyu.core import generator as gen
+    from siyu.members.models import Customer
+    from siyu.org.models import Group, Role
+    from siyu.org.scope import ROLE_CAPABILITIES, Level, Scope
+
+    if not Order.objects.exists():
+        log("commerce: adding the catalog and a year of orders to the benchmark database once")
+        sizes = {**gen.SCALES["seed"], "customers": Customer.objects.count()}
+        commerce_generate.generate(gen.Context(seed=42, today=dt.date(2026, 11, 20), **sizes))
+    scope = Scope(
+        level=Level.GROUP, group_id=Group.objects.get().pk, role=Role.GROUP_ADMIN,
+        capabilities=ROLE_CAPABILITIES[Role.GROUP_ADMIN],
+    )  # fmt: skip
+    month = dt.date(2026, 10, 1)  # the last whole month before the data's reference date
+    first, last = selectors.month_bounds(month)
+    orders = selectors.order_list(scope=scope, start=first, end=last).count()
+    started = time.perf_counter()
+    guides = selectors.statement(scope=scope, month=month, by="guide")
+    stores = selectors.statement(scope=scope, month=month, by="store")
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    selectors.order_list(scope=scope, start=first, end=last).count()
+    baseline = time.perf_counter() - started
+    yield result(
+        "commerce_month_settlement_seconds", f"{scale}, {orders:,} orders in 2026-10",
+        seconds, "s", baseline, baseline_is="counting the month's orders in scope",
+        guides=len(guides), stores=len(stores), target_seconds=60,
+    )  # fmt: skip
+    sample = list(
+        Order.objects.filter(channel=OrderChannel.MALL, customer_id__isnull=False)
+        .select_related("store")
+        .order_by("-id")[: args.requests]
+    )
+    lines = {o.pk: list(o.lines.all()) for o in sample}
+    rotation = iter(sample * 2)
+
+    def attribute() -> None:
+        order = next(rotation)
+        attribution.order_attribute(order=order, lines=lines[order.pk])  # decided, not saved
+
+    times = timings(attribute, len(sample) - 1)
+    store = sample[0].store
+    base = percentile(timings(lambda: type(store).objects.get(pk=store.pk), 50), 50)
+    for q in (50, 95):
+        yield result(
+            f"commerce_attribution_p{q}", f"{scale}, mall orders with customers", percentile(times, q),
+            "ms", base, baseline_is="a store read by primary key", target_ms=10,
+        )  # fmt: skip
+
+
 def run(args, bench_dir: Path) -> Iterator[dict]:
     yield from _pos_import(args, bench_dir)
     yield from _routing(args, bench_dir)
+    yield from _seed_orders(args, bench_dir)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("console/", include("siyu.relations.urls")),
     path("console/", include("siyu.content.urls")),
     path("console/", include("siyu.tracking.urls")),
+    path("console/", include("siyu.commerce.urls")),
     path("m/", include("siyu.members.workbench_urls")),
     path("m/", include("siyu.content.workbench_urls")),
     path("m/", include("siyu.tracking.workbench_urls")),

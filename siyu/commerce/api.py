@@ -4,6 +4,7 @@ scope and call one service or selector."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,9 +17,10 @@ from ninja.pagination import CursorPagination, paginate
 from pydantic import Field
 
 from siyu.api.refs import ref, scope_of
-from siyu.commerce import payments, selectors, services
+from siyu.commerce import kpis, payments, selectors, services
 from siyu.commerce import pos_import as pos_import_module
 from siyu.commerce.models import Order
+from siyu.core.periods import check_period
 from siyu.core.tabular import read_rows
 from siyu.members.models import Customer
 from siyu.members.selectors import customer_id_for
@@ -276,6 +278,46 @@ def payment_notify(request: HttpRequest, gateway: str):
 
 
 # -- statements ---------------------------------------------------------------------------------
+class SalesKpiOut(Schema):
+    key: str | None
+    label: str
+    orders: int
+    sales_fen: int
+    online_fen: int
+    pos_fen: int
+    after_hours_share: Decimal | None
+    moments_share: Decimal | None
+    cross_city_share: Decimal | None
+    member_share: Decimal | None
+    cross_brand_share: Decimal | None
+    multi_brand_member_share: Decimal | None
+    friend_conversion: Decimal | None
+    pos_buyers: int
+    pos_buyer_friends: int
+
+
+class SalesQuery(Schema):
+    start: dt.date | None = None
+    end: dt.date | None = None
+    by: str = Field("day", pattern="^(day|brand|branch|store|guide)$")
+
+
+@router.get("/commerce/kpis", response=list[SalesKpiOut])
+def sales_kpis(request: HttpRequest, query: Query[SalesQuery]):
+    """Sales KPIs of product.md in the period (default today) by day, brand, branch, store or
+    guide: online sales, after-hours, moments, cross-city, member and cross-brand shares, and
+    the transacting-customer friend conversion."""
+    start, end = check_period(query.start, query.end)
+    rows = kpis.sales_kpis(scope=scope_of(request), start=start, end=end, by=query.by)
+    return [
+        {
+            **{name: getattr(r, name) for name in SalesKpiOut.model_fields if name not in ("key",)},
+            "key": str(r.key) if r.key is not None else None,
+        }
+        for r in rows
+    ]
+
+
 class StatementOut(Schema):
     key: int
     label: str

@@ -78,6 +78,12 @@ def _catalog(ctx: Context, rng: random.Random) -> dict[int, list[tuple[int, str,
 
     out: dict[int, list[tuple[int, str, int, list[int]]]] = {}
     for brand in Brand.objects.order_by("pk"):
+        if Product.objects.filter(brand=brand).exists():  # an earlier run got this far
+            out[brand.pk] = [
+                (p.pk, p.product_line, p.price_fen, [s.pk for s in p.skus.all()])
+                for p in Product.objects.filter(brand=brand).prefetch_related("skus")
+            ]
+            continue
         lines = LINES.get(brand.code, LINES["DOWN"])
         cum = list(itertools.accumulate(w for *_x, w in lines))
         rows = []
@@ -113,24 +119,29 @@ def _settings(ctx: Context) -> None:
     for brand in Brand.objects.order_by("pk"):
         hq = Store.objects.filter(brand=brand).order_by("pk").first()
         one_plus_n = brand.code == "STEP"
-        BrandStorefront.objects.create(
-            brand=brand, hq_store=hq, routing=Routing.BRANCH if one_plus_n else Routing.NEAREST
+        BrandStorefront.objects.update_or_create(
+            brand=brand,
+            defaults={"hq_store": hq, "routing": Routing.BRANCH if one_plus_n else Routing.NEAREST},
         )
         if one_plus_n:
             for branch in Branch.objects.filter(brand=brand):
                 store = Store.objects.filter(branch=branch).order_by("pk").first()
                 if store is not None:
-                    BranchStorefront.objects.create(branch=branch, store=store)
-        CommissionPlan.objects.create(
-            brand=brand, valid_from=first, base_rate=Decimal("0.03"),
-            after_hours_rate=Decimal("0.05"),
-            line_rates={"outdoor": "0.04", "extreme_cold": "0.035"},
+                    BranchStorefront.objects.update_or_create(
+                        branch=branch, defaults={"store": store}
+                    )
+        CommissionPlan.objects.update_or_create(
+            brand=brand, valid_from=first,
+            defaults={
+                "base_rate": Decimal("0.03"), "after_hours_rate": Decimal("0.05"),
+                "line_rates": {"outdoor": "0.04", "extreme_cold": "0.035"},
+            },
         )  # fmt: skip
         twelve = dt.date(ctx.today.year - (ctx.today < dt.date(ctx.today.year, 12, 12)), 12, 12)
         start = dt.datetime.combine(twelve, dt.time(), periods.group_zone())
-        CommissionCampaign.objects.create(
-            brand=brand, name="双12", starts_at=start, ends_at=start + dt.timedelta(days=1),
-            rate=Decimal("0.06"),
+        CommissionCampaign.objects.get_or_create(
+            brand=brand, name="双12", starts_at=start,
+            defaults={"ends_at": start + dt.timedelta(days=1), "rate": Decimal("0.06")},
         )  # fmt: skip
 
 
@@ -150,7 +161,14 @@ def _orders(ctx: Context, rng: random.Random, catalog: dict) -> int:
     by_brand: dict[int, list[int]] = {}
     for store in stores.values():
         by_brand.setdefault(store.brand_id, []).append(store.pk)
-    guides_by_store: dict[int, list[int]] = ctx.made.get("guides_by_store", {})
+    guides_by_store: dict[int, list[int]] = ctx.made.get("guides_by_store") or {}
+    if not guides_by_store:  # run on its own, on an existing database (the benchmarks)
+        for pk, store in (
+            Staff.objects.filter(role="guide", status="employed")
+            .exclude(store=None)
+            .values_list("pk", "store_id")
+        ):
+            guides_by_store.setdefault(store, []).append(pk)
     guides = staff_facts(set(Staff.objects.values_list("pk", flat=True)))
     joined = dict(Membership.objects.values_list("customer_id", "joined_at"))
     people = list(Customer.objects.values_list("pk", "home_store_id", "owner_staff_id"))

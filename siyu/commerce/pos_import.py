@@ -256,7 +256,7 @@ def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
         attribution.attribution_decide(
             order=decided, lines=bought, known=known, store_city=store.city_code
         )
-        row = {
+        row: dict[str, Any] = {
             "number": number, "channel": OrderChannel.POS, "status": OrderStatus.PAID,
             "brand_id": store.brand_id, "branch_id": store.branch_id, "store_id": store.pk,
             "customer_id": customer_id, "placed_at": pos.at, "paid_at": pos.at,
@@ -290,7 +290,8 @@ def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
         ids = [next(line_ids) for _b in bought]
         if decided.staff_id is None:
             continue
-        brand, day = row["brand_id"], periods.local(decided.placed_at).date()
+        brand: int = row["brand_id"]
+        day = periods.local(decided.placed_at).date()
         if (brand, day) not in plans:
             plans[(brand, day)] = commission.plan_for(brand, day)
         if brand not in campaigns:

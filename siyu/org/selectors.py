@@ -127,11 +127,18 @@ def store_places(store_ids: set[int]) -> dict[int, tuple[int, int]]:
 
 
 def org_names(
-    *, staff: Iterable[int] = (), stores: Iterable[int] = (), branches: Iterable[int] = ()
+    *,
+    staff: Iterable[int] = (),
+    stores: Iterable[int] = (),
+    branches: Iterable[int] = (),
+    brands: Iterable[int] = (),
 ) -> dict[str, dict[int, str]]:
-    """Display names by id for figures keyed by ids (rollups): {"staff"|"store"|"branch": …}."""
+    """Display names by id for figures keyed by ids: {"staff"|"store"|"branch"|"brand": …}."""
     out: dict[str, dict[int, str]] = {}
-    for name, model, ids in (("staff", Staff, staff), ("store", Store, stores), ("branch", Branch, branches)):  # fmt: skip
+    for name, model, ids in (
+        ("staff", Staff, staff), ("store", Store, stores), ("branch", Branch, branches),
+        ("brand", Brand, brands),
+    ):  # fmt: skip
         wanted = {i for i in ids if i is not None}
         out[name] = (
             dict(model.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}

@@ -144,15 +144,23 @@ def transacting_friend_conversion(
     added by the end of the period and had not ended before it. The commerce app supplies
     the pairs from POS orders; the rule lives here.
     """
-    _since, until = period_bounds(end, end)
     pairs = set(order_customers)
     if not pairs:
         return 0, 0, None
+    hits = len(pairs & friend_pairs(pairs=pairs, end=end))
+    return hits, len(pairs), rate(hits, len(pairs))
+
+
+def friend_pairs(*, pairs: Iterable[tuple[int, int]], end: dt.date) -> set[tuple[int, int]]:
+    """Of (store_id, customer_id) pairs, those where the customer was a WeCom friend of the
+    store's staff or account at the end of the period (the rule of the conversion above)."""
+    _since, until = period_bounds(end, end)
     customers = {c for _s, c in pairs}
+    if not customers:
+        return set()
     friends = set(
         Friendship.objects.filter(customer_id__in=customers, added_at__lt=until)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=until))
         .values_list("store_id", "customer_id")
     )
-    hits = len(pairs & friends)
-    return hits, len(pairs), rate(hits, len(pairs))
+    return friends & set(pairs)

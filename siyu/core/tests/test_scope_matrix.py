@@ -396,3 +396,15 @@ def test_sales_statements_keep_to_the_callers_tree(related_world: World, persona
     by_store = client.get(url + "store", **headers).json()
     assert {r["key"] for r in by_store} == {world.stores[s].pk for s in stores}
     assert all(r["commission_fen"] > 0 for r in by_guide)  # each cashier's ledger is there
+    kpis = "/api/v1/commerce/kpis?start=2026-11-20&end=2026-11-20&by="
+    assert {int(r["key"]) for r in client.get(kpis + "guide", **headers).json()} == {
+        world.staff[g].pk for g in guides
+    }
+    assert {int(r["key"]) for r in client.get(kpis + "store", **headers).json()} == {
+        world.stores[s].pk for s in stores
+    }
+    if not persona.startswith("token"):
+        page = client.get(
+            "/console/sales/?start=2026-11-20&end=2026-11-20&by=store"
+        ).content.decode()
+        assert {s for s in ALL_STORES if f"<td>门店{s.upper()}</td>" in page} == stores

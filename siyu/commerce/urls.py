@@ -1,0 +1,5 @@
+from django.urls import path
+
+from siyu.commerce import views
+
+urlpatterns = [path("sales/", views.sales, name="sales")]
