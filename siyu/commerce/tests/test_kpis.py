@@ -94,3 +94,19 @@ def test_a_guide_reads_only_their_own_sales(related_world) -> None:
     assert [r["label"] for r in rows] == ["Gia"]  # o1, which she rang up
     by_store = gia.get("/api/v1/commerce/kpis", {"start": DAY, "end": DAY, "by": "store"}).json()
     assert [(r["label"], r["orders"]) for r in by_store] == [("门店S1", 1)]
+
+
+def test_the_months_statement_as_a_page_and_an_excel_file(related_world) -> None:
+    import io
+
+    import openpyxl
+
+    sam = related_world.login(Client(), "sam")  # S1: o1 (Gia, ¥500) and o2 (no guide)
+    page = sam.get("/console/statements/", {"month": "2026-11", "by": "guide"}).content.decode()
+    assert "<td>Gia</td>" in page and "<td>Gus</td>" not in page
+    sheet = sam.get("/console/statements/", {"month": "2026-11", "by": "store", "format": "xlsx"})
+    assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True)
+    )
+    assert rows[0][0] == "门店" and [r[:5] for r in rows[1:]] == [("门店S1", 2, 0, 1000, 1000)]
