@@ -110,3 +110,22 @@ def test_relations_pages_use_a_fixed_number_of_queries(
     client = related_world.login(Client(), "ada")
     with django_assert_max_num_queries(12):  # never one query per code, transfer or row
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/console/sales/?start=2026-11-01&end=2026-11-30&by=store",
+        "/console/sales/?start=2026-11-01&end=2026-11-30&by=day",
+        "/console/statements/?month=2026-11&by=guide",
+        "/api/v1/commerce/orders",
+        "/api/v1/commerce/kpis?start=2026-11-01&end=2026-11-30&by=guide",
+        "/api/v1/commerce/statement?month=2026-11&by=store",
+    ],
+)
+def test_commerce_lists_use_a_fixed_number_of_queries(
+    related_world: World, url: str, django_assert_max_num_queries
+) -> None:
+    client = related_world.login(Client(), "ada")
+    with django_assert_max_num_queries(12):  # never one query per order, store or guide
+        assert client.get(url).status_code == 200
