@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -360,6 +359,5 @@ def statement(request: HttpRequest, query: Query[StatementQuery]):
 def my_month(request: HttpRequest):
     """The calling guide's sales and commission this month."""
     scope = scope_of(request)
-    rows = selectors.statement(scope=scope, month=timezone.localdate(), by="guide")
-    mine = next((r for r in rows if r.key == scope.staff_id), None)
+    mine = selectors.caller_month(scope=scope, by="guide")
     return _statement_out(mine or selectors.StatementRow(key=scope.staff_id or 0, label=""))

@@ -40,6 +40,7 @@ from siyu.commerce.models import (
     OrderStatus,
     Sku,
 )
+from siyu.commerce.services import pos_number
 from siyu.core import periods, sql
 from siyu.core.tabular import canonical
 from siyu.org.models import Staff, Store
@@ -211,7 +212,9 @@ def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
         s.code: s
         for s in scoped(Store.objects.all(), scope).filter(code__in={o.store for o in chunk})
     }
-    numbers = {f"P{stores[o.store].brand_id}-{o.pos_no}": o for o in chunk if o.store in stores}
+    numbers = {
+        pos_number(stores[o.store].brand_id, o.pos_no): o for o in chunk if o.store in stores
+    }
     existing = set(Order.objects.filter(number__in=list(numbers)).values_list("number", flat=True))
     skus = {
         code: (pk, brand, line, price)

@@ -144,6 +144,15 @@ class StatementRow:
         return self.accrued_fen + self.clawed_back_fen
 
 
+def caller_month(*, scope: Scope, by: str) -> StatementRow | None:
+    """This month's statement row of the caller themself (by guide) or of their store."""
+    mine = scope.staff_id if by == "guide" else scope.store_id
+    if mine is None:
+        return None
+    rows = statement(scope=scope, month=timezone.localdate(), by=by)
+    return next((r for r in rows if r.key == mine), None)
+
+
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     first = month.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)

@@ -284,6 +284,11 @@ def payment_notice_handle(*, gateway_name: str, body: bytes, headers: dict[str, 
     return order
 
 
+def pos_number(brand_id: int, pos_no: str) -> str:
+    """siyu's order no. for a till's order no.: POS numbers are unique per brand only."""
+    return f"P{brand_id}-{pos_no.strip()}"
+
+
 @transaction.atomic
 def pos_order_record(
     *,
@@ -299,7 +304,7 @@ def pos_order_record(
     number: returns (order, created); the same number again returns the first order."""
     scope.require(Capability.MANAGE_ORDERS)
     access(Store.objects.all(), scope, pk=store.pk)
-    number = f"P{store.brand_id}-{number.strip()}"
+    number = pos_number(store.brand_id, number)
     existing = Order.objects.filter(number=number).first()
     if existing is not None:
         return existing, False

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from siyu.commerce import payments, selectors, services
-from siyu.commerce.models import Order, Product
+from siyu.commerce.models import Order, Product, Sku
 from siyu.core.visitors import visitor_of, visitor_remember
 from siyu.org.models import Brand, Store, StoreStatus
 
@@ -160,8 +160,6 @@ def checkout(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _lines(cart: dict[str, int]) -> list[dict]:
-    from siyu.commerce.models import Sku
-
     skus = {s.code: s for s in Sku.objects.select_related("product").filter(code__in=list(cart))}
     lines = []
     for code, quantity in cart.items():

@@ -22,9 +22,7 @@ def my_month(request: HttpRequest) -> HttpResponse:
     month; a store manager sees their store's."""
     scope = request.scope  # type: ignore[attr-defined]
     by = "guide" if scope.is_guide else "store"
-    rows = selectors.statement(scope=scope, month=timezone.localdate(), by=by)
-    mine = scope.staff_id if scope.is_guide else scope.store_id
-    row = next((r for r in rows if r.key == mine), None) if mine else None
+    row = selectors.caller_month(scope=scope, by=by)
     return render(request, "commerce/_my_month.html", {"row": row, "by": by})
 
 

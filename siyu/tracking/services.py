@@ -454,9 +454,6 @@ def _write(group: list[_Batch]) -> list[tuple[int, int]]:
     return tallies
 
 
-_db_time = sql.db_datetime
-
-
 # Event's columns in the order ingestion (and the generator) write them.
 EVENT_COLUMNS = [
     "id", "source_id", "type", "occurred_at", "received_at", "day", "customer_id", "device_id",
@@ -466,10 +463,10 @@ EVENT_COLUMNS = [
 
 
 def _insert_events(batches: list[tuple[int, list[Row]]], now: dt.datetime) -> set[str]:
-    received = _db_time(now)
+    received = sql.db_datetime(now)
     values = [
         (
-            r.id, source_id, r.type, _db_time(r.occurred_at), received, str(r.day), r.customer_id, r.device_id, r.link_id, r.content_id,
+            r.id, source_id, r.type, sql.db_datetime(r.occurred_at), received, str(r.day), r.customer_id, r.device_id, r.link_id, r.content_id,
             r.staff_id, r.store_id, r.page, r.product_code, r.order_ref, r.dwell_ms, r.amount_fen,
             r.properties,
         )
@@ -505,7 +502,7 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
     new = {r.device_id: r.identified_id for r in rows if r.device_id and r.identified_id and r.device_id not in linked}  # fmt: skip
     if not new:
         return
-    received = _db_time(now)
+    received = sql.db_datetime(now)
     sql.insert_new(
         DeviceLink._meta.db_table, ["device_id", "customer_id", "linked_at"],
         [(d, c, received) for d, c in new.items()], returning="device_id", conflict="device_id",
@@ -658,7 +655,7 @@ def _activity(rows: list[Row]) -> None:
         table,
         ["customer_id", "last_seen_at", "last_type", "last_content_id", "events", "carts", "orders"],
         [
-            (customer, _db_time(at), kind, content, events, carts, orders)
+            (customer, sql.db_datetime(at), kind, content, events, carts, orders)
             for customer, (at, kind, content, events, carts, orders) in sorted(summary.items())
         ],
         conflict="customer_id",
