@@ -190,6 +190,8 @@ def fake_wecom(settings: Any) -> Any:
     corp = FakeCorp(
         corp_id=settings.WECOM_CORP_ID,
         secret=settings.WECOM_SECRET,
+        app_secret=settings.WECOM_APP_SECRET,
+        agent_id=settings.WECOM_AGENT_ID,
         crypto=CallbackCrypto(settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID),
     )
     server = serve(corp, "127.0.0.1", 0)

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "siyu.content",
     "siyu.tracking",
     "siyu.commerce",
+    "siyu.guidetasks",
+    "siyu.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +199,8 @@ WECOM_SECRET = os.environ.get("WECOM_SECRET", "siyu-demo-contact-secret")
 WECOM_TOKEN = os.environ.get("WECOM_TOKEN", "siyuDemoToken2026")
 WECOM_AES_KEY = os.environ.get("WECOM_AES_KEY", "c2l5dS1kZW1vLWZha2Utd2Vjb20tYWVzLWtleS0zMmI")
 WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "1000002")
+# The secret of that application (sends application messages: task reminders).
+WECOM_APP_SECRET = os.environ.get("WECOM_APP_SECRET", "siyu-demo-app-secret")
 WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "http://127.0.0.1:8100/cgi-bin/")
 WECOM_RETRY_BACKOFF = float(
     os.environ.get("WECOM_RETRY_BACKOFF", "0.5")

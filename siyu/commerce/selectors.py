@@ -122,6 +122,54 @@ def order_get(*, scope: Scope, order_id: int) -> Order:
     )
 
 
+def guide_day_sales(
+    *,
+    brand_id: int,
+    branch_id: int | None,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.datetime,
+    online_only: bool,
+) -> dict[tuple[int, dt.date], int]:
+    """Net sales (fen) credited to each guide per local day of payment in [start, end], as
+    known at `as_of`: orders paid by then, minus refunds made by then (for contests)."""
+    from django.db.models.functions import TruncDate
+
+    from siyu.commerce.models import Refund
+    from siyu.core.periods import group_zone
+
+    since, until = period_bounds(start, end)
+    until = min(until, as_of)
+    orders = Order.objects.filter(
+        brand_id=brand_id, status=OrderStatus.PAID, staff__isnull=False,
+        paid_at__gte=since, paid_at__lt=until,
+    )  # fmt: skip
+    if branch_id is not None:
+        orders = orders.filter(branch_id=branch_id)
+    if online_only:
+        orders = orders.filter(channel=OrderChannel.MALL)
+    zone = group_zone()
+    sales: dict[tuple[int, dt.date], int] = {}
+    for staff, day, fen in (
+        orders.annotate(day=TruncDate("paid_at", tzinfo=zone))
+        .values("staff_id", "day")
+        .annotate(fen=Sum("total_fen"))
+        .values_list("staff_id", "day", "fen")
+        .order_by()
+    ):
+        sales[(staff, day)] = fen
+    for staff, day, fen in (
+        Refund.objects.filter(order__in=orders, refunded_at__lte=as_of)
+        .annotate(day=TruncDate("order__paid_at", tzinfo=zone))
+        .values("order__staff_id", "day")
+        .annotate(fen=Sum("amount_fen"))
+        .values_list("order__staff_id", "day", "fen")
+        .order_by()
+    ):
+        sales[(staff, day)] = sales.get((staff, day), 0) - fen
+    return sales
+
+
 # -- statements ---------------------------------------------------------------------------------
 @dataclass
 class StatementRow:

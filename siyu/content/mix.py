@@ -102,3 +102,32 @@ def share_rate(*, scope: Scope, start: dt.date, end: dt.date) -> ShareRate:
     ).count()
     active = guides.count()
     return ShareRate(active_guides=active, sharing_guides=sharing, share_rate=rate(sharing, active))
+
+
+@dataclass
+class StoreShares:
+    active_guides: int = 0
+    sharing_guides: int = 0
+    forwards: int = 0
+
+    @property
+    def share_rate(self) -> Decimal | None:
+        return rate(self.sharing_guides, self.active_guides)
+
+
+def store_shares(*, scope: Scope, start: dt.date, end: dt.date) -> dict[int, StoreShares]:
+    """Per store in scope: its active guides, those who forwarded in the period, forwards."""
+    low, high = period_bounds(start, end)
+    guides = scoped(Staff.objects.filter(role=Role.GUIDE, status=StaffStatus.EMPLOYED), scope)
+    out: dict[int, StoreShares] = {}
+    for store, n in guides.values("store_id").annotate(n=Count("id")).values_list("store_id", "n"):
+        out[store] = StoreShares(active_guides=n)
+    forwards = Forward.objects.filter(at__gte=low, at__lt=high, staff__in=guides)
+    for store, n, sharing in (
+        forwards.values("staff__store_id")
+        .annotate(n=Count("id"), sharing=Count("staff_id", distinct=True))
+        .values_list("staff__store_id", "n", "sharing")
+    ):
+        shares = out.setdefault(store, StoreShares())
+        shares.forwards, shares.sharing_guides = n, sharing
+    return out

@@ -13,26 +13,14 @@ import segno
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from siyu.content.models import ShareLink
 from siyu.content.share import public_url
+from siyu.core.images import cjk_font
 
 WIDTH = 750  # the width WeChat shows a poster at, in px
 BAND = 200
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    # A CJK font where the machine has one (Debian: fonts-noto-cjk), else Pillow's own.
-    for path in (
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    ):
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size)
 
 
 def poster_path(link: ShareLink) -> str:
@@ -59,8 +47,8 @@ def poster_render(link: ShareLink) -> str:
     draw = ImageDraw.Draw(poster)
     guide = link.staff.name if link.staff else ""
     store = link.store.name if link.store else link.content.brand.name
-    draw.text((30, art.height + 40), guide, fill="black", font=_font(40))
-    draw.text((30, art.height + 110), store, fill="#555555", font=_font(28))
+    draw.text((30, art.height + 40), guide, fill="black", font=cjk_font(40))
+    draw.text((30, art.height + 110), store, fill="#555555", font=cjk_font(28))
     out = io.BytesIO()
     poster.save(out, format="PNG", optimize=True)
     return default_storage.save(path, ContentFile(out.getvalue()))

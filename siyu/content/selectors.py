@@ -294,3 +294,39 @@ def content_products() -> dict[int, tuple[int, list[str]]]:
             "pk", "brand_id", "product_code", "product_codes"
         )
     }
+
+
+def first_forwards(
+    *, content_id: int, staff_ids: Iterable[int], since: dt.datetime, channel: str = ""
+) -> dict[int, dict[str, Any]]:
+    """Each guide's first forward of an item since `since` (optionally on one channel): the
+    evidence that a share task was done."""
+    from siyu.content.models import MomentSender
+
+    rows = Forward.objects.filter(
+        content_id=content_id, staff_id__in=list(staff_ids), at__gte=since
+    ).order_by("at", "id")
+    if channel:
+        rows = rows.filter(channel=channel)
+    found: dict[int, dict[str, Any]] = {}
+    for forward, staff, code, chan, at in rows.values_list(
+        "pk", "staff_id", "link__code", "channel", "at"
+    ):
+        found.setdefault(staff, {"forward": forward, "link": code, "channel": chan, "at": at})
+    if channel in ("", "moments"):
+        # A moments task of the item that the guide posted (WeCom's publish status).
+        posted = MomentSender.objects.filter(
+            task__content_id=content_id, staff_id__in=list(staff_ids), posted=True,
+            task__created_at__gte=since,
+        ).values_list("staff_id", "task_id", "checked_at")  # fmt: skip
+        for staff, task, at in posted:
+            found.setdefault(staff, {"moment_task": task, "channel": "moments", "at": at})
+    return found
+
+
+def forwards_per_guide(
+    *, scope: Scope, since: dt.datetime, until: dt.datetime
+) -> dict[int, int]:
+    """How many forwards each guide in scope made in [since, until)."""
+    rows = scoped(Forward.objects.filter(at__gte=since, at__lt=until), scope)
+    return dict(rows.values("staff_id").annotate(n=Count("id")).values_list("staff_id", "n"))

@@ -191,3 +191,14 @@ def customer_id_for(*, kind: str, value: str) -> int | None:
     """The customer one identity belongs to (see customer_ids_for), or None."""
     value = (value or "").strip()
     return customer_ids_for({(kind, value)}).get((kind, value))
+
+
+def visible_customer_ids(*, scope: Scope, customer_ids: set[int]) -> set[int]:
+    """Which of `customer_ids` are active customers the caller can see."""
+    qs = scoped(Customer.objects.filter(pk__in=customer_ids, status=CustomerStatus.ACTIVE), scope)
+    return set(qs.values_list("pk", flat=True))
+
+
+def customer_names(customer_ids: set[int]) -> dict[int, str]:
+    """Display names by id (never a phone) for lists keyed by customer id."""
+    return dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))

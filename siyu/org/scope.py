@@ -55,6 +55,7 @@ class Capability(enum.StrEnum):
     APPROVE_CONTENT = "approve_content"  # approve, reject, publish, withdraw; push moments tasks
     MANAGE_COMMERCE = "manage_commerce"  # catalog, assortment, storefront routing, commission plans
     MANAGE_ORDERS = "manage_orders"  # record POS orders, refund orders of the stores in scope
+    MANAGE_TASKS = "manage_tasks"  # create and cancel guide tasks and contests in scope
 
 
 ROLE_LEVEL = {
@@ -79,10 +80,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_CONTENT,
             Capability.MANAGE_COMMERCE,
             Capability.MANAGE_ORDERS,
+            Capability.MANAGE_TASKS,
         }
     ),
     Role.BRANCH_MANAGER: frozenset(
-        {Capability.EDIT_CUSTOMERS, Capability.MANAGE_RELATIONS, Capability.MANAGE_ORDERS}
+        {
+            Capability.EDIT_CUSTOMERS,
+            Capability.MANAGE_RELATIONS,
+            Capability.MANAGE_ORDERS,
+            Capability.MANAGE_TASKS,
+        }
     ),
     Role.STORE_MANAGER: frozenset(
         {

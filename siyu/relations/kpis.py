@@ -65,9 +65,7 @@ def acquisition(
     if by not in GROUPS:
         raise ValueError(by)
     since, until = period_bounds(start, end)
-    blocked = Q(
-        status=FriendshipStatus.DELETED_BY_CUSTOMER, ended_at__lte=F("added_at") + BLOCK_WINDOW
-    )
+    blocked = _blocked()
     qs = scoped(Friendship.objects.filter(added_at__gte=since, added_at__lt=until), scope)
     if by == "day":
         qs = qs.annotate(day=TruncDate("added_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
@@ -102,6 +100,33 @@ def acquisition(
     if by in ("guide", "store", "branch"):
         _attach_targets(result, by, start, end)
     return result
+
+
+def _blocked() -> Q:
+    """Deleted or blocked by the customer within BLOCK_WINDOW of the add."""
+    return Q(
+        status=FriendshipStatus.DELETED_BY_CUSTOMER, ended_at__lte=F("added_at") + BLOCK_WINDOW
+    )
+
+
+def valid_friends(
+    *, staff_ids: Iterable[int], since: dt.datetime, until: dt.datetime
+) -> dict[int, list[tuple[int, dt.datetime]]]:
+    """The valid friendships (validity as above) credited to each guide, added in [since,
+    until), as (id, added at) in the order they were added."""
+    rows = (
+        Friendship.objects.filter(
+            credited_staff_id__in=list(staff_ids), added_at__gte=since, added_at__lt=until,
+            is_duplicate=False,
+        )
+        .exclude(_blocked())
+        .order_by("added_at", "id")
+        .values_list("credited_staff_id", "id", "added_at")
+    )  # fmt: skip
+    found: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for staff, friendship, added_at in rows:
+        found.setdefault(staff, []).append((friendship, added_at))
+    return found
 
 
 def _label(value: object) -> str:

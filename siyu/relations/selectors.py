@@ -91,3 +91,14 @@ def corp_tags() -> list[dict]:
             return []
         cache.set(CORP_TAGS_CACHE, tags, 300)
     return tags
+
+
+def external_userid_of(*, staff_id: int, customer_id: int) -> str | None:
+    """The customer's WeCom external user id as the guide's active friend, if they are one."""
+    return (
+        Friendship.objects.filter(
+            staff_id=staff_id, customer_id=customer_id, status=FriendshipStatus.ACTIVE
+        )
+        .values_list("external_userid", flat=True)
+        .first()
+    )

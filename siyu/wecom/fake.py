@@ -81,6 +81,8 @@ class FakeCorp:
     corp_id: str
     secret: str
     crypto: CallbackCrypto
+    app_secret: str = ""  # siyu's own application (message/send takes only its tokens)
+    agent_id: str = "1000002"
     callback_url: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
@@ -94,6 +96,8 @@ class FakeCorp:
     transfers: list[Json] = field(default_factory=list)
     moment_tasks: dict[str, Json] = field(default_factory=dict)
     oauth_codes: dict[str, str] = field(default_factory=dict)
+    app_tokens: set[str] = field(default_factory=set)
+    app_messages: list[Json] = field(default_factory=list)  # delivered: touser, content, at
     sent: list[Json] = field(default_factory=list)  # every callback: plaintext and siyu's answer
     faults: list[Json] = field(
         default_factory=list
@@ -145,12 +149,16 @@ class FakeCorp:
     def handle(self, path: str, query: Json, body: Json) -> Json:
         with self.lock:
             if path == "gettoken":
-                if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.secret:
+                secret = query.get("corpsecret")
+                app = bool(self.app_secret) and secret == self.app_secret
+                if query.get("corpid") != self.corp_id or (secret != self.secret and not app):
                     return err(40001, "invalid credential")
                 token = hashlib.sha256(
                     f"{self.corp_id}{time.time()}{random.random()}".encode()
                 ).hexdigest()  # noqa: S311
                 self.tokens[token] = time.time() + 7200
+                if app:
+                    self.app_tokens.add(token)
                 return ok(access_token=token, expires_in=7200)
             token = query.get("access_token", "")
             if token not in self.tokens:
@@ -165,6 +173,8 @@ class FakeCorp:
                     continue
                 fault["times"] -= 1
                 return err(fault["errcode"], "injected")
+            if (path == "message/send") != (token in self.app_tokens):
+                return err(48002, f"api forbidden for this secret: {path}")
             handler = API.get(path)
             if handler is None:
                 return err(48002, f"api forbidden: {path}")
@@ -419,6 +429,10 @@ def _unassigned(corp: FakeCorp, query: Json, body: Json) -> Json:
 
 
 def _msg_template(corp: FakeCorp, query: Json, body: Json) -> Json:
+    if body.get("chat_type") == "group":  # to every group the sender owns
+        if body.get("sender", "") not in corp.members:
+            return err(60111, "invalid sender")
+        return ok(fail_list=[], msgid=corp.next_id("msg"))
     targets = body.get("external_userid") or []
     if not targets:
         return err(41048, "no customers to send to")
@@ -496,6 +510,32 @@ def _behavior(corp: FakeCorp, query: Json, body: Json) -> Json:
     return ok(behavior_data=days)
 
 
+def _app_message(corp: FakeCorp, query: Json, body: Json) -> Json:
+    """message/send: a text to members (`touser` "a|b", at most 1,000); unknown or inactive
+    members come back in `invaliduser`; with `enable_duplicate_check`, the same text to the
+    same member inside `duplicate_check_interval` seconds is dropped, as WeCom does."""
+    if str(body.get("agentid", "")) != str(corp.agent_id):
+        return err(40056, "invalid agentid")
+    users = [u for u in str(body.get("touser", "")).split("|") if u]
+    if not users or len(users) > 1000:
+        return err(40031, "invalid touser")
+    content = body.get("text", {}).get("content", "")
+    now = time.time()
+    window = int(body.get("duplicate_check_interval", 1800)) if body.get("enable_duplicate_check") else 0
+    invalid = []
+    for user in users:
+        if corp.members.get(user, {}).get("status") != 1:
+            invalid.append(user)
+            continue
+        if window and any(
+            m["touser"] == user and m["content"] == content and now - m["at"] < window
+            for m in corp.app_messages
+        ):
+            continue
+        corp.app_messages.append({"touser": user, "content": content, "at": now})
+    return ok(invaliduser="|".join(invalid), msgid=corp.next_id("appmsg"))
+
+
 def _getuserinfo(corp: FakeCorp, query: Json, body: Json) -> Json:
     userid = corp.oauth_codes.pop(query.get("code", ""), None)  # single use
     if userid is None:
@@ -527,6 +567,7 @@ API: dict[str, Callable[[FakeCorp, Json, Json], Json]] = {
     "externalcontact/groupchat/list": _group_list,
     "externalcontact/get_user_behavior_data": _behavior,
     "auth/getuserinfo": _getuserinfo,
+    "message/send": _app_message,
 }
 
 

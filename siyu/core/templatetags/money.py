@@ -13,3 +13,11 @@ def yuan(fen: int | None) -> str:
     if fen is None or fen == "":
         return ""
     return f"{(Decimal(int(fen)) / 100):,.2f}"
+
+
+@register.filter
+def pct(fraction: Decimal | None) -> str:
+    """Decimal("0.4567") → "45.7 %"; None (nothing to divide) → "—"."""
+    if fraction is None or fraction == "":
+        return "—"
+    return f"{Decimal(fraction) * 100:.1f} %"

@@ -21,6 +21,8 @@ class Command(BaseCommand):
         corp = FakeCorp(
             corp_id=settings.WECOM_CORP_ID,
             secret=settings.WECOM_SECRET,
+            app_secret=settings.WECOM_APP_SECRET,
+            agent_id=settings.WECOM_AGENT_ID,
             crypto=CallbackCrypto(
                 settings.WECOM_TOKEN, settings.WECOM_AES_KEY, settings.WECOM_CORP_ID
             ),
