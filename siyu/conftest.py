@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from siyu.members import services as member_services
 from siyu.members.models import Customer
@@ -264,7 +265,59 @@ def related_world(world: World, fake_wecom: Any) -> World:
     world.transfers = {f"t{i}": t for i, t in enumerate(queued, start=1)}  # type: ignore[attr-defined]
     _add_content(world)
     _add_orders(world)
+    _add_tasks(world)
     return world
+
+
+def _add_tasks(world: World) -> None:
+    """Tasks by Ada: "north" (share, branch North: Gia, Gus), "s3" (checklist, S3: Otto),
+    "beta" (checklist, Beta: Xena) — assignments keyed by guide; contests "alpine" (the
+    brand), "south" (branch South), "beta"."""
+    from siyu.guidetasks import contests, services
+    from siyu.guidetasks.models import Assignment
+
+    user = world.staff["ada"].user
+    scope = scope_for_user(user)
+    due = timezone.now() + dt.timedelta(days=10)
+    aims = {
+        "north": ("alpine", "branch", world.branches["north"], {"kind": "share", "content": world.contents["north"]}),  # type: ignore[attr-defined]
+        "s3": ("alpine", "store", world.stores["s3"], {"kind": "checklist", "checklist": ["陈列"]}),
+        "beta": ("beta", "brand", world.brands["beta"], {"kind": "checklist", "checklist": ["陈列"]}),
+    }  # fmt: skip
+    world.tasks = {  # type: ignore[attr-defined]
+        key: services.task_create(
+            scope=scope,
+            actor=user,
+            brand=world.brands[brand],
+            title=f"任务{key}",
+            due_at=due,
+            targets=[{"level": level, "id": node.pk}],
+            **fields,
+        )  # fmt: skip
+        for key, (brand, level, node, fields) in aims.items()
+    }
+    world.assignments = {  # type: ignore[attr-defined]
+        key: Assignment.objects.get(staff=world.staff[key])
+        for key in ("gia", "gus", "otto", "xena")
+    }
+    today = timezone.localdate()
+    world.contests = {  # type: ignore[attr-defined]
+        key: contests.contest_create(
+            scope=scope,
+            actor=user,
+            brand=world.brands[brand],
+            branch=branch,
+            kind="amount",
+            title=f"PK {key}",
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=7),
+        )  # fmt: skip
+        for key, brand, branch in (
+            ("alpine", "alpine", None),
+            ("south", "alpine", world.branches["south"]),
+            ("beta", "beta", None),
+        )
+    }
 
 
 def _add_orders(world: World) -> None:

@@ -62,8 +62,8 @@ def daily_bi(*, scope: Scope, day: dt.date) -> DailyBi:
     from siyu.org.selectors import store_list
 
     stores = {
-        s.pk: BiRow(key=s.pk, label=s.name)
-        for s in store_list(scope=scope, status=StoreStatus.OPEN).only("pk", "name")
+        pk: BiRow(key=pk, label=name)
+        for pk, name in store_list(scope=scope, status=StoreStatus.OPEN).values_list("pk", "name")
     }
     for row in sales_kpis(scope=scope, start=day, end=day, by="store"):
         if row.key in stores:

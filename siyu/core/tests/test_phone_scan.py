@@ -34,7 +34,10 @@ def params(world: World) -> dict[str, list[Any]]:
         "code_id": [c.pk for c in world.codes.values()],
         "friendship_id": [f.pk for f in world.friendships.values()],
         "content_id": [c.pk for c in world.contents.values()],
-        "task_id": [t.pk for t in world.moment_tasks.values()],
+        "task_id": [t.pk for t in world.moment_tasks.values()]
+        + [t.pk for t in world.tasks.values()],
+        "assignment_id": [a.pk for a in world.assignments.values()],
+        "contest_id": [c.pk for c in world.contests.values()],
         "code": [link.code for link in world.links.values()]
         + [s.code for s in world.stores.values()],
         "order_id": [o.pk for o in world.orders.values()],
@@ -95,6 +98,8 @@ def test_no_phone_on_any_page_a_guide_opens(related_world: World, persona: str) 
                 opened += 1
                 assert response["Content-Type"] == "image/png", url  # a poster: no text to leak
                 b"".join(response.streaming_content)
+            elif response.status_code == 200 and response["Content-Type"] == "image/png":
+                opened += 1  # a leaderboard picture: names and amounts, drawn, no text to leak
             elif response.status_code == 200:
                 opened += 1
                 _scan(response.content.decode(), url)

@@ -204,6 +204,58 @@ RESOURCES = [
         api_detail="/api/v1/commerce/orders/{pk}",
     ),
     Resource(
+        "tasks",
+        lambda w: w.tasks,
+        {
+            "ada": {"north", "s3", "beta"},
+            "hana": {"north", "s3"},
+            "bo": {"north"},
+            "sam": {"north"},  # Gia at S1 has one of its assignments
+            "gia": {"north"},
+            "gus": {"north"},
+            "token_s1": {"north"},
+        },
+        api_list="/api/v1/tasks",
+        api_detail="/api/v1/tasks/{pk}",
+        page_list="/console/tasks/",
+        page_detail="/console/tasks/{pk}/",
+        page_link="/console/tasks/{pk}/",
+    ),
+    Resource(
+        "assignments",
+        lambda w: w.assignments,
+        {
+            "ada": {"gia", "gus", "otto", "xena"},
+            "hana": {"gia", "gus", "otto"},
+            "bo": {"gia", "gus"},
+            "sam": {"gia"},
+            "gia": {"gia"},
+            "gus": {"gus"},
+            "token_s1": {"gia"},
+        },
+        api_list="/api/v1/assignments",
+        api_detail="/api/v1/assignments/{pk}",
+        page_detail="/m/tasks/a/{pk}/",
+    ),
+    Resource(
+        "contests",
+        lambda w: w.contests,
+        {
+            "ada": {"alpine", "south", "beta"},
+            "hana": {"alpine", "south"},
+            "bo": {"alpine"},
+            "sam": {"alpine"},
+            "gia": {"alpine"},
+            "gus": {"alpine"},
+            "token_s1": {"alpine"},
+        },
+        api_list="/api/v1/contests",
+        api_detail="/api/v1/contests/{pk}",
+        page_list="/console/contests/",
+        page_detail="/m/contests/{pk}/",
+        page_link="/m/contests/{pk}/",
+    ),
+    Resource(
         "brands",
         lambda w: w.brands,
         {
@@ -408,3 +460,31 @@ def test_sales_statements_keep_to_the_callers_tree(related_world: World, persona
             "/console/sales/?start=2026-11-20&end=2026-11-20&by=store"
         ).content.decode()
         assert {s for s in ALL_STORES if f"<td>门店{s.upper()}</td>" in page} == stores
+
+
+# -- task completion and the mobile BI keep to the same tree ----------------------------------
+COMPLETION_VISIBLE = {
+    "ada": {"gia", "gus", "otto", "xena"},
+    "hana": {"gia", "gus", "otto"},
+    "bo": {"gia", "gus"},
+    "sam": {"gia"},
+    "gia": {"gia"},
+    "gus": {"gus"},
+    "token_s1": {"gia"},
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_task_completion_and_bi_keep_to_the_callers_tree(
+    related_world: World, persona: str
+) -> None:
+    world = related_world
+    client, headers = _client(world, persona)
+    rows = client.get("/api/v1/tasks/completion?by=guide", **headers).json()
+    assert {r["key"] for r in rows} == {world.staff[g].pk for g in COMPLETION_VISIBLE[persona]}
+    bi = client.get("/api/v1/bi?day=2026-11-20", **headers).json()
+    _guides, stores = STATEMENT_VISIBLE[persona]
+    assert {s["label"] for s in bi["stores"]} == {world.stores[k].name for k in stores}
+    assert {g["key"] for g in bi["guides"]} <= {
+        world.staff[g].pk for g in COMPLETION_VISIBLE[persona]
+    }
