@@ -129,3 +129,46 @@ def test_commerce_lists_use_a_fixed_number_of_queries(
     client = related_world.login(Client(), "ada")
     with django_assert_max_num_queries(12):  # never one query per order, store or guide
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "persona,url",
+    [
+        ("ada", "/console/tasks/"),
+        ("ada", "/console/contests/"),
+        ("ada", "/console/shares/?start=2026-11-01&end=2026-11-30"),
+        ("bo", "/m/bi/?day=2026-11-20"),
+        ("sam", "/m/bi/?day=2026-11-20"),
+        ("ada", "/api/v1/tasks"),
+        ("ada", "/api/v1/assignments"),
+        ("ada", "/api/v1/tasks/overdue"),
+        ("ada", "/api/v1/tasks/completion?by=guide"),
+        ("ada", "/api/v1/contests"),
+        ("ada", "/api/v1/guides/shares?start=2026-11-01&end=2026-11-30"),
+        ("gia", "/m/tasks/"),
+        ("gia", "/m/tasks/panel/"),
+    ],
+)
+def test_task_and_bi_lists_use_a_fixed_number_of_queries(
+    related_world: World, persona: str, url: str, django_assert_max_num_queries
+) -> None:
+    client = related_world.login(Client(), persona)
+    with django_assert_max_num_queries(30):  # never one query per task, guide or store
+        assert client.get(url).status_code == 200
+
+
+def test_task_pages_with_a_task_and_a_contest_use_a_fixed_number_of_queries(
+    related_world: World, django_assert_max_num_queries
+) -> None:
+    from siyu.guidetasks import contests
+
+    world = related_world
+    contests.standings_compute(contest=world.contests["alpine"], day=dt.date(2026, 11, 20))  # type: ignore[attr-defined]
+    client = world.login(Client(), "ada")
+    for url in (
+        f"/console/tasks/{world.tasks['north'].pk}/?by=guide",  # type: ignore[attr-defined]
+        f"/m/contests/{world.contests['alpine'].pk}/",  # type: ignore[attr-defined]
+        f"/api/v1/contests/{world.contests['alpine'].pk}/leaderboard",  # type: ignore[attr-defined]
+    ):
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
