@@ -428,3 +428,44 @@ def _pick(rng, pool: dict[str, list[dict]], at: dt.datetime) -> dict | None:
         if item["start"] <= at and (item["end"] is None or item["end"] > at):
             return item
     return None
+
+
+def task_forwards(ctx: Context, rows: list[tuple[int, int, int, str, dt.datetime]]) -> int:
+    """Forwards that guide tasks asked for (guidetasks' generator decides who complied):
+    (content, guide, store, channel, at) each; the guide's link for the item and channel is
+    reused or made. Returns the forwards written."""
+    if not rows:
+        return 0
+    facts = {
+        pk: (category, direct)
+        for pk, category, direct in Content.objects.filter(pk__in={r[0] for r in rows}).values_list(
+            "pk", "category", "direct_sale"
+        )
+    }
+    links = {
+        (c, s, ch): pk
+        for pk, c, s, ch in ShareLink.objects.filter(
+            content_id__in=facts, staff_id__in={r[1] for r in rows}
+        ).values_list("pk", "content_id", "staff_id", "channel")
+    }
+    link_id, forward_id = next_id(ShareLink._meta.db_table), next_id(Forward._meta.db_table)
+    new_links, forwards = [], []
+    for content, staff, store, channel, at in rows:
+        key = (content, staff, channel)
+        if key not in links:
+            links[key] = link_id
+            new_links.append((link_id, f"t{link_id:x}", content, staff, store, channel, at))
+            link_id += 1
+        category, direct = facts[content]
+        forwards.append((forward_id, links[key], content, staff, store, channel, category, direct, at))  # fmt: skip
+        forward_id += 1
+    with transaction.atomic():
+        insert_rows(ctx, ShareLink._meta.db_table, [
+            "id", "code", "content_id", "staff_id", "store_id", "channel", "created_at"
+        ], new_links)  # fmt: skip
+        insert_rows(ctx, Forward._meta.db_table, [
+            "id", "link_id", "content_id", "staff_id", "store_id", "channel", "category",
+            "direct_sale", "at",
+        ], forwards)  # fmt: skip
+    reset_sequences(ShareLink, Forward)
+    return len(forwards)

@@ -297,14 +297,19 @@ def content_products() -> dict[int, tuple[int, list[str]]]:
 
 
 def first_forwards(
-    *, content_id: int, staff_ids: Iterable[int], since: dt.datetime, channel: str = ""
+    *,
+    content_id: int,
+    staff_ids: Iterable[int],
+    since: dt.datetime,
+    until: dt.datetime,
+    channel: str = "",
 ) -> dict[int, dict[str, Any]]:
-    """Each guide's first forward of an item since `since` (optionally on one channel): the
-    evidence that a share task was done."""
+    """Each guide's first forward of an item in [since, until) (optionally on one channel):
+    the evidence that a share task was done."""
     from siyu.content.models import MomentSender
 
     rows = Forward.objects.filter(
-        content_id=content_id, staff_id__in=list(staff_ids), at__gte=since
+        content_id=content_id, staff_id__in=list(staff_ids), at__gte=since, at__lt=until
     ).order_by("at", "id")
     if channel:
         rows = rows.filter(channel=channel)
@@ -317,16 +322,14 @@ def first_forwards(
         # A moments task of the item that the guide posted (WeCom's publish status).
         posted = MomentSender.objects.filter(
             task__content_id=content_id, staff_id__in=list(staff_ids), posted=True,
-            task__created_at__gte=since,
+            task__created_at__gte=since, checked_at__lt=until,
         ).values_list("staff_id", "task_id", "checked_at")  # fmt: skip
         for staff, task, at in posted:
             found.setdefault(staff, {"moment_task": task, "channel": "moments", "at": at})
     return found
 
 
-def forwards_per_guide(
-    *, scope: Scope, since: dt.datetime, until: dt.datetime
-) -> dict[int, int]:
+def forwards_per_guide(*, scope: Scope, since: dt.datetime, until: dt.datetime) -> dict[int, int]:
     """How many forwards each guide in scope made in [since, until)."""
     rows = scoped(Forward.objects.filter(at__gte=since, at__lt=until), scope)
     return dict(rows.values("staff_id").annotate(n=Count("id")).values_list("staff_id", "n"))

@@ -100,6 +100,7 @@ def run(ctx: Context) -> None:
     """Every app's generator step, in dependency order, each batch in its own transaction."""
     from siyu.commerce import generate as commerce_generate
     from siyu.content import generate as content_generate
+    from siyu.guidetasks import generate as guidetasks_generate
     from siyu.members import generate as members_generate
     from siyu.org import generate as org_generate
     from siyu.relations import generate as relations_generate
@@ -113,6 +114,7 @@ def run(ctx: Context) -> None:
         content_generate.generate,
         tracking_generate.generate,
         commerce_generate.generate,
+        guidetasks_generate.generate,
     )
     for step in steps:
         step(ctx)

@@ -44,7 +44,7 @@ REPEAT_CONTACT = dt.timedelta(minutes=5)  # the same contact logged again is a r
 def _check_fields(
     *, brand: Brand, kind: str, title: str, content: Content | None, channel: str,
     message: str, friends_goal: int | None, checklist: Sequence[str],
-    customer_ids: Sequence[int], starts_at: dt.datetime, due_at: dt.datetime,
+    customer_ids: Sequence[int], starts_at: dt.datetime, due_at: dt.datetime, now: dt.datetime,
 ) -> None:  # fmt: skip
     errors: dict[str, str] = {}
     if kind not in TaskKind.values:
@@ -53,7 +53,7 @@ def _check_fields(
         errors["title"] = _("Give the task a title.")
     if due_at <= starts_at:
         errors["due_at"] = _("The deadline must come after the start.")
-    elif due_at <= timezone.now():
+    elif due_at <= now:
         errors["due_at"] = _("The deadline must be in the future.")
     if content is not None and (content.brand_id != brand.pk or content.status != Status.PUBLISHED):
         errors["content"] = _("Choose a published item of the task's brand.")
@@ -134,18 +134,20 @@ def task_create(
     customer_ids: Sequence[int] = (),
     starts_at: dt.datetime | None = None,
     remind_hours: int = 24,
+    now: dt.datetime | None = None,
 ) -> Task:
     """A task and one assignment per guide it reaches (a follow-up task: per guide who owns
-    listed customers, with their list)."""
+    listed customers, with their list). `now` is for the data generator's past tasks."""
     from siyu.members.selectors import customer_facts, visible_customer_ids
 
     scope.require(Capability.MANAGE_TASKS)
     brand = access(Brand.objects.all(), scope, pk=brand.pk)
-    starts_at = starts_at or timezone.now()
+    now = now or timezone.now()
+    starts_at = starts_at or now
     _check_fields(
         brand=brand, kind=kind, title=title, content=content, channel=channel, message=message,
         friends_goal=friends_goal, checklist=checklist, customer_ids=customer_ids,
-        starts_at=starts_at, due_at=due_at,
+        starts_at=starts_at, due_at=due_at, now=now,
     )  # fmt: skip
     if not 0 < remind_hours <= 24 * 14:
         raise ValidationError({"remind_hours": _("Remind between 1 hour and 14 days before.")})
@@ -236,7 +238,7 @@ def assignments_detect(
     now = now or timezone.now()
     tasks = Task.objects.filter(
         status=TaskStatus.ACTIVE, kind__in=(TaskKind.SHARE, TaskKind.ADD_FRIENDS),
-        starts_at__lte=now, due_at__gt=now - LATE_WINDOW,
+        starts_at__lte=now, due_at__gte=now - LATE_WINDOW,
     )  # fmt: skip
     if task_id is not None:
         tasks = tasks.filter(pk=task_id)
@@ -254,7 +256,7 @@ def assignments_detect(
         if task.kind == TaskKind.SHARE:
             found = first_forwards(
                 content_id=task.content_id, staff_ids=by_staff, since=task.starts_at,
-                channel=task.channel,
+                until=now, channel=task.channel,
             )  # fmt: skip
             for staff, evidence in found.items():
                 _complete(by_staff[staff], at=evidence["at"], how=DoneHow.AUTO, evidence=_jsonable(evidence))  # fmt: skip
