@@ -14,7 +14,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
         "--only",
-        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads | commerce",
+        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads | commerce | guidetasks",
     )
     parser.add_argument(
         "--gen-scale",
@@ -70,6 +70,7 @@ def main() -> None:
         content,
         customer_list,
         generator,
+        guidetasks,
         tracking,
         tracking_reads,
         wecom,
@@ -83,6 +84,7 @@ def main() -> None:
         "tracking": tracking.run,
         "tracking_reads": tracking_reads.run,
         "commerce": commerce.run,
+        "guidetasks": guidetasks.run,
     }
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")

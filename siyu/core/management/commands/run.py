@@ -97,6 +97,7 @@ class Command(BaseCommand):
         lines.append(
             "Guides and store managers land on the mobile workbench (/m/), the others on the console."
         )
+        lines.append(f"Branch and store managers' mobile BI: {base}/m/bi/")
         lines.append("Ctrl-C stops the web server, the worker and the scheduler.\n")
         self.stdout.write("\n".join(lines))
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
