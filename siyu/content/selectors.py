@@ -314,18 +314,18 @@ def first_forwards(
     if channel:
         rows = rows.filter(channel=channel)
     found: dict[int, dict[str, Any]] = {}
-    for forward, staff, code, chan, at in rows.values_list(
+    for forward, staff, code, chan, when in rows.values_list(
         "pk", "staff_id", "link__code", "channel", "at"
     ):
-        found.setdefault(staff, {"forward": forward, "link": code, "channel": chan, "at": at})
+        found.setdefault(staff, {"forward": forward, "link": code, "channel": chan, "at": when})
     if channel in ("", "moments"):
         # A moments task of the item that the guide posted (WeCom's publish status).
         posted = MomentSender.objects.filter(
             task__content_id=content_id, staff_id__in=list(staff_ids), posted=True,
             task__created_at__gte=since, checked_at__lt=until,
         ).values_list("staff_id", "task_id", "checked_at")  # fmt: skip
-        for staff, task, at in posted:
-            found.setdefault(staff, {"moment_task": task, "channel": "moments", "at": at})
+        for staff, task, checked in posted:
+            found.setdefault(staff, {"moment_task": task, "channel": "moments", "at": checked})
     return found
 
 

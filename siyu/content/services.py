@@ -411,8 +411,10 @@ def content_forward(*, staff: Staff, content: Content, channel: str) -> tuple[Sh
                 )
         except IntegrityError:  # the same guide tapped twice at once: use the other's link
             link = ShareLink.objects.get(content=content, staff=staff, channel=channel)
+    store = link.store or staff.store
+    assert store is not None  # _check_reaches refused a guide without a store
     forward = Forward.objects.create(
-        link=link, content=content, staff=staff, store=link.store or staff.store, channel=channel,
+        link=link, content=content, staff=staff, store=store, channel=channel,
         category=content.category, direct_sale=content.direct_sale,
     )  # fmt: skip
     return link, forward
@@ -470,7 +472,7 @@ def moment_task_create(
     )
     task = MomentTask.objects.create(content=content, link=link, created_by=actor, jobid=jobid)
     MomentSender.objects.bulk_create(
-        MomentSender(task=task, staff=g, store_id=g.store_id) for g in guides
+        MomentSender(task=task, staff=g, store_id=g.store_id) for g in guides if g.store_id
     )
     return task
 

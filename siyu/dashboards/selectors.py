@@ -85,19 +85,22 @@ def daily_bi(*, scope: Scope, day: dt.date) -> DailyBi:
     rows.sort(key=lambda r: (r.rank, r.label))
     guides: list[BiRow] = []
     if scope.level >= Level.STORE:
-        by_guide = {r.key: r for r in sales_kpis(scope=scope, start=day, end=day, by="guide")}
-        tasks = {r.key: r for r in completion(scope=scope, by="guide", running_on=day)}
-        shares = {r.key: r for r in guide_shares(scope=scope, start=day, end=day)}
-        for key in set(by_guide) | set(tasks) | set(shares):
-            label = next((x.label for x in (shares.get(key), tasks.get(key), by_guide.get(key)) if x), "")  # fmt: skip
-            row = BiRow(key=key, label=label)  # type: ignore[arg-type]
-            if key in by_guide:
-                row.sales_fen, row.online_fen = by_guide[key].sales_fen, by_guide[key].online_fen
-            if key in shares:
-                row.forwards, row.pv, row.uv = shares[key].forwards, shares[key].pv, shares[key].uv
-            if key in tasks:
-                row.assignments, row.done = tasks[key].assignments, tasks[key].done
-            guides.append(row)
+        rows_of: dict[int, BiRow] = {}
+
+        def guide_row(key: int, label: str) -> BiRow:
+            return rows_of.setdefault(key, BiRow(key=key, label=label))
+
+        for sold in sales_kpis(scope=scope, start=day, end=day, by="guide"):
+            entry = guide_row(int(sold.key), sold.label)  # type: ignore[call-overload]
+            entry.sales_fen, entry.online_fen = sold.sales_fen, sold.online_fen
+        for shared in guide_shares(scope=scope, start=day, end=day):
+            entry = guide_row(shared.key, shared.label)
+            entry.forwards, entry.pv, entry.uv = shared.forwards, shared.pv, shared.uv
+        for done in completion(scope=scope, by="guide", running_on=day):
+            if done.key is not None:
+                entry = guide_row(done.key, done.label)
+                entry.assignments, entry.done = done.assignments, done.done
+        guides = list(rows_of.values())
         _ranks(guides, "sales_fen", "rank")
         guides.sort(key=lambda r: (r.rank, r.label))
     return DailyBi(day=day, stores=rows, guides=guides)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -42,8 +43,9 @@ def target_refs(*, level: str, codes: str) -> list[dict[str, object]]:
     if level not in models:
         raise ValidationError({"targets": _("Choose what the codes name.")})
     model, column = models[level]
+    manager: Any = model._default_manager
     wanted = [c for c in codes.replace(",", " ").replace("，", " ").split() if c]
-    found = dict(model.objects.filter(**{f"{column}__in": wanted}).values_list(column, "pk"))
+    found = dict(manager.filter(**{f"{column}__in": wanted}).values_list(column, "pk"))
     if missing := [c for c in wanted if c not in found]:
         raise ValidationError({"targets": _("Unknown codes: %(codes)s") % {"codes": ", ".join(missing[:20])}})  # fmt: skip
     return [{"level": level, "id": found[c]} for c in dict.fromkeys(wanted)]
@@ -262,7 +264,7 @@ def leaderboard(
             .values_list("day", flat=True)
             .first()
         )
-    qs = Standing.objects.filter(contest=contest, day=day)
+    qs = Standing.objects.filter(contest=contest, day=day) if day else Standing.objects.none()
     rows = list(
         qs.select_related("staff", "store").order_by("rank", "staff__name", "staff_id")[:top]
     )

@@ -92,7 +92,7 @@ def _reached(
         if model is None or not isinstance(pk, int):
             raise ValidationError({"targets": _("A target is a level (brand, branch, store, staff) and an id.")})  # fmt: skip
         try:
-            found = access(model._default_manager.all(), scope, pk=pk)
+            found: Any = access(model._default_manager.all(), scope, pk=pk)
         except Exception:  # Http404: outside the scope looks like missing
             raise ValidationError({"targets": _("No such target in your part of the organisation.")}) from None  # fmt: skip
         found_brand = found.pk if level == "brand" else getattr(found, "brand_id", None)
@@ -253,7 +253,7 @@ def assignments_detect(
         if not by_staff:
             continue
         touched: list[Assignment] = []
-        if task.kind == TaskKind.SHARE:
+        if task.kind == TaskKind.SHARE and task.content_id is not None:
             found = first_forwards(
                 content_id=task.content_id, staff_ids=by_staff, since=task.starts_at,
                 until=now, channel=task.channel,
@@ -438,7 +438,8 @@ def _claim_reminders(task: Task, now: dt.datetime) -> None:
         .exclude(wecom_userid="")
         .values_list("store_id", "wecom_userid")
     ):
-        managers.setdefault(store, []).append(userid)
+        if store is not None and userid:
+            managers.setdefault(store, []).append(userid)
     names = dict(Store.objects.filter(pk__in=counts).values_list("pk", "name"))
     rows += [
         Reminder(
