@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,7 +94,7 @@ def _reached(
             raise ValidationError({"targets": _("A target is a level (brand, branch, store, staff) and an id.")})  # fmt: skip
         try:
             found: Any = access(model._default_manager.all(), scope, pk=pk)
-        except Exception:  # Http404: outside the scope looks like missing
+        except Http404:  # outside the scope looks like missing
             raise ValidationError({"targets": _("No such target in your part of the organisation.")}) from None  # fmt: skip
         found_brand = found.pk if level == "brand" else getattr(found, "brand_id", None)
         if level == "staff":
@@ -328,7 +329,7 @@ def group_message_send(*, scope: Scope, assignment: Assignment) -> Assignment:
     to the guide's customer groups with WeCom's add_msg_template; the msgid is the evidence."""
     from siyu.content.services import content_forward
     from siyu.content.share import public_url
-    from siyu.wecom.client import WeComClient
+    from siyu.wecom.client import WeComClient, WeComError
 
     assignment = _own(scope, assignment)
     task = assignment.task
@@ -348,9 +349,12 @@ def group_message_send(*, scope: Scope, assignment: Assignment) -> Assignment:
         url = public_url(reverse("landing", args=[link.code]))
         attachments.append({"msgtype": "link", "link": {"title": task.content.title, "url": url}})
         evidence = {"forward": forward.pk, "link": link.code}
-    answer = WeComClient().add_msg_template(
-        sender=staff.wecom_userid, text=task.message, attachments=attachments, to_groups=True
-    )
+    try:
+        answer = WeComClient().add_msg_template(
+            sender=staff.wecom_userid, text=task.message, attachments=attachments, to_groups=True
+        )
+    except WeComError as exc:
+        raise exc.as_validation_error() from None
     _complete(assignment, at=timezone.now(), how=DoneHow.AUTO, evidence={**evidence, "msgid": answer.get("msgid", "")})  # fmt: skip
     assignment.save()
     return assignment
@@ -364,7 +368,7 @@ def contact_log(
     sent through WeCom as a 1:1 message with the note as its text. The assignment is done
     when every listed customer was contacted."""
     from siyu.relations.selectors import external_userid_of
-    from siyu.wecom.client import WeComClient
+    from siyu.wecom.client import WeComClient, WeComError
 
     assignment = _own(scope, assignment)
     if assignment.task.kind != TaskKind.FOLLOW_UP:
@@ -389,7 +393,10 @@ def contact_log(
         sender = Staff.objects.values_list("wecom_userid", flat=True).get(pk=assignment.staff_id)
         if external is None or not sender:
             raise ValidationError({"channel": _("This customer is not your WeCom friend.")})
-        answer = WeComClient().add_msg_template(sender=sender, external_userids=[external], text=note)  # fmt: skip
+        try:
+            answer = WeComClient().add_msg_template(sender=sender, external_userids=[external], text=note)  # fmt: skip
+        except WeComError as exc:
+            raise exc.as_validation_error() from None
         if external in answer.get("fail_list", []):
             raise ValidationError({"channel": _("WeCom refused to send to this customer.")})
         msgid = answer.get("msgid", "")
@@ -471,9 +478,12 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
             with transaction.atomic():
                 _claim_reminders(task, now)
     token = secrets.token_hex(8)
-    Reminder.objects.filter(sent_at=None, task__status=TaskStatus.ACTIVE).filter(
-        Q(claimed_at=None) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
-    ).update(claim=token, claimed_at=now)
+    # Unsent reminders of running tasks only: after the deadline a reminder is pointless.
+    Reminder.objects.filter(
+        sent_at=None, task__status=TaskStatus.ACTIVE, task__due_at__gt=now
+    ).filter(Q(claimed_at=None) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)).update(
+        claim=token, claimed_at=now
+    )
     claimed = list(Reminder.objects.filter(claim=token, sent_at=None).order_by("id"))
     unreachable = [r.pk for r in claimed if not r.recipients]
     Reminder.objects.filter(pk__in=unreachable).update(sent_at=now, error="no WeCom account")

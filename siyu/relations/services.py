@@ -37,15 +37,6 @@ merge.register_reference(Transfer, "customer")
 WECOM_GENDER = {1: Gender.MALE, 2: Gender.FEMALE}
 
 
-def _wecom_error(exc: WeComError) -> ValidationError:
-    return ValidationError(
-        {
-            "wecom": _("WeCom refused: %(code)s %(message)s")
-            % {"code": exc.errcode, "message": exc.errmsg}
-        }
-    )
-
-
 @transaction.atomic
 def channel_code_create(
     *,
@@ -93,7 +84,7 @@ def channel_code_create(
             remark=f"{kind}:{staff.name if staff else store.name}",
         )
     except WeComError as exc:
-        raise _wecom_error(exc) from None
+        raise exc.as_validation_error() from None
     code.config_id, code.qr_code = way["config_id"], way.get("qr_code", "")
     code.save()
     return code
@@ -369,7 +360,7 @@ def friendship_edit(
                 remove=list(remove_tags),
             )
     except WeComError as exc:
-        raise _wecom_error(exc) from None
+        raise exc.as_validation_error() from None
     friendship.remark, friendship.description = remark, description
     friendship.tags = [t for t in friendship.tags if t not in remove_tags] + [
         t for t in add_tags if t not in friendship.tags

@@ -19,8 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from siyu.wecom import http
 
@@ -33,9 +35,7 @@ LIMIT_ERRORS = {45009, 45033}
 def app_client() -> WeComClient:
     """A client with the secret of siyu's own WeCom application (application messages need
     the application's token, not the contact API's)."""
-    return WeComClient(
-        secret=settings.WECOM_APP_SECRET, cache_key=f"{settings.WECOM_CORP_ID}#app"
-    )
+    return WeComClient(secret=settings.WECOM_APP_SECRET, cache_key=f"{settings.WECOM_CORP_ID}#app")
 
 
 class WeComError(Exception):
@@ -44,6 +44,15 @@ class WeComError(Exception):
     def __init__(self, errcode: int, errmsg: str, path: str = ""):
         super().__init__(f"{path}: {errcode} {errmsg}")
         self.errcode, self.errmsg, self.path = errcode, errmsg, path
+
+    def as_validation_error(self) -> ValidationError:
+        """The refusal as a field error on `wecom`, for a service to raise (an API 4xx)."""
+        return ValidationError(
+            {
+                "wecom": _("WeCom refused: %(code)s %(message)s")
+                % {"code": self.errcode, "message": self.errmsg}
+            }
+        )
 
 
 class WeComClient:
@@ -103,7 +112,8 @@ class WeComClient:
         # Renew five minutes early, so a request never carries a token about to lapse.
         expires = now + dt.timedelta(seconds=int(answer.get("expires_in", 7200)) - 300)
         AccessToken.objects.update_or_create(
-            corp_id=self.cache_key, defaults={"token": answer["access_token"], "expires_at": expires}
+            corp_id=self.cache_key,
+            defaults={"token": answer["access_token"], "expires_at": expires},
         )
         self._token = (answer["access_token"], expires)
         return answer["access_token"]
