@@ -392,19 +392,25 @@ def _forwards(ctx: Context, rng, stores: list[Store], items: list[dict], now: dt
                         ))  # fmt: skip
                         visit_id += 1
         with transaction.atomic():
-            insert_rows(ctx, ShareLink._meta.db_table, [
-                "id", "code", "content_id", "staff_id", "store_id", "channel", "created_at"
-            ], links)  # fmt: skip
-            insert_rows(ctx, Forward._meta.db_table, [
-                "id", "link_id", "content_id", "staff_id", "store_id", "channel", "category",
-                "direct_sale", "at",
-            ], forwards)  # fmt: skip
+            _links_and_forwards(ctx, links, forwards)
             insert_rows(ctx, ShareVisit._meta.db_table, [
                 "id", "link_id", "content_id", "staff_id", "store_id", "device_id", "openid",
                 "unionid", "customer_id", "live", "at",
             ], visits)  # fmt: skip
         done = min(start + 500, len(guides))
         ctx.progress("forwards", done, len(guides), started)
+
+
+def _links_and_forwards(ctx: Context, links: list[tuple], forwards: list[tuple]) -> None:
+    """Write share links (id, code, content, guide, store, channel, created) and forwards
+    (id, link, content, guide, store, channel, category, direct sale, at) as tuples."""
+    insert_rows(ctx, ShareLink._meta.db_table, [
+        "id", "code", "content_id", "staff_id", "store_id", "channel", "created_at"
+    ], links)  # fmt: skip
+    insert_rows(ctx, Forward._meta.db_table, [
+        "id", "link_id", "content_id", "staff_id", "store_id", "channel", "category",
+        "direct_sale", "at",
+    ], forwards)  # fmt: skip
 
 
 def _day_pool(items: list[dict], date: dt.date, now: dt.datetime) -> dict[str, list[dict]]:
@@ -460,12 +466,6 @@ def task_forwards(ctx: Context, rows: list[tuple[int, int, int, str, dt.datetime
         forwards.append((forward_id, links[key], content, staff, store, channel, category, direct, at))  # fmt: skip
         forward_id += 1
     with transaction.atomic():
-        insert_rows(ctx, ShareLink._meta.db_table, [
-            "id", "code", "content_id", "staff_id", "store_id", "channel", "created_at"
-        ], new_links)  # fmt: skip
-        insert_rows(ctx, Forward._meta.db_table, [
-            "id", "link_id", "content_id", "staff_id", "store_id", "channel", "category",
-            "direct_sale", "at",
-        ], forwards)  # fmt: skip
+        _links_and_forwards(ctx, new_links, forwards)
     reset_sequences(ShareLink, Forward)
     return len(forwards)

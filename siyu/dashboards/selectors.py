@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from siyu.core.periods import rate
+from siyu.core.ranking import competition_ranks
 from siyu.org.models import StoreStatus
 from siyu.org.scope import Level, Scope
 
@@ -46,12 +47,11 @@ class DailyBi:
 
 
 def _ranks(rows: list[BiRow], value: str, rank: str) -> None:
-    """Competition ranks (1, 2, 2, 4) by `value`, highest first."""
+    """Set `rank` on each row by `value`, highest first (ties share a rank)."""
     ordered = sorted(rows, key=lambda r: -getattr(r, value))
-    previous, place = None, 0
-    for position, row in enumerate(ordered, start=1):
-        if getattr(row, value) != previous:
-            place, previous = position, getattr(row, value)
+    for row, place in zip(
+        ordered, competition_ranks([getattr(r, value) for r in ordered]), strict=True
+    ):
         setattr(row, rank, place)
 
 

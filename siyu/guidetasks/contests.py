@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from siyu.core.periods import period_bounds
+from siyu.core.ranking import competition_ranks
 from siyu.guidetasks.models import Contest, ContestChannel, ContestKind, Standing
 from siyu.org.models import Branch, Brand, Role, Staff, StaffStatus
 from siyu.org.scope import Capability, Level, Scope, access
@@ -124,11 +125,10 @@ def standings_compute(
         values = {s: _streaks(d, contest.starts_on, last) for s, d in selling.items()}
     guides = _eligible(contest)
     guides.sort(key=lambda g: (-values.get(g[0], (0, 0))[0], g[2], g[0]))
-    rows, rank, previous = [], 0, None
-    for position, (staff, store, _name) in enumerate(guides, start=1):
-        value, current = values.get(staff, (0, 0))
-        if value != previous:
-            rank, previous = position, value
+    scores = [values.get(staff, (0, 0)) for staff, _store, _name in guides]
+    ranks = competition_ranks([value for value, _current in scores])
+    rows = []
+    for (staff, store, _name), (value, current), rank in zip(guides, scores, ranks, strict=True):
         rows.append(
             Standing(
                 contest=contest, day=day, staff_id=staff, store_id=store, rank=rank,
