@@ -263,7 +263,7 @@ def assignments_detect(
                 _complete(by_staff[staff], at=evidence["at"], how=DoneHow.AUTO, evidence=_jsonable(evidence))  # fmt: skip
                 touched.append(by_staff[staff])
         else:
-            friends = valid_friends(staff_ids=by_staff, since=task.starts_at, until=task.due_at)
+            friends = valid_friends(staff_ids=by_staff, since=task.starts_at, until=min(task.due_at, now))
             for staff, rows in friends.items():
                 assignment = by_staff[staff]
                 if len(rows) == assignment.progress:
