@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "siyu.tracking",
     "siyu.commerce",
     "siyu.guidetasks",
+    "siyu.loyalty",
     "siyu.dashboards",
 ]
 

@@ -8,6 +8,7 @@ from siyu.commerce.api import router as commerce_router
 from siyu.content.api import router as content_router
 from siyu.dashboards.api import router as dashboards_router
 from siyu.guidetasks.api import router as guidetasks_router
+from siyu.loyalty.api import router as loyalty_router
 from siyu.members.api import router as members_router
 from siyu.org.api import router as org_router
 from siyu.relations.api import router as relations_router
@@ -30,3 +31,4 @@ api.add_router("/v1/", tracking_router)
 api.add_router("/v1/", commerce_router)
 api.add_router("/v1/", guidetasks_router)
 api.add_router("/v1/", dashboards_router)
+api.add_router("/v1/", loyalty_router)

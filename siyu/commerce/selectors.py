@@ -244,3 +244,50 @@ def statement(*, scope: Scope, month: dt.date, by: str = "guide") -> list[Statem
     for row in rows.values():
         row.label = labels.get(row.key, str(row.key))
     return sorted(rows.values(), key=lambda r: (-r.sales_fen, r.label))
+
+
+# -- for loyalty ----------------------------------------------------------------------------------
+def net_spend(
+    *,
+    brand_ids: Iterable[int] | None,
+    since: dt.datetime,
+    until: dt.datetime,
+    customer_ids: Iterable[int] | None = None,
+) -> dict[int, int]:
+    """Each customer's paid orders in [since, until) net of their refunds (fen), of these
+    brands (None: every brand); customers without orders are left out."""
+    from django.db.models import F
+
+    orders = Order.objects.filter(
+        status=OrderStatus.PAID, customer_id__isnull=False, paid_at__gte=since, paid_at__lt=until
+    )
+    if brand_ids is not None:
+        orders = orders.filter(brand_id__in=list(brand_ids))
+    if customer_ids is not None:
+        orders = orders.filter(customer_id__in=list(customer_ids))
+    rows = (
+        orders.values("customer_id")
+        .annotate(fen=Sum(F("total_fen") - F("refunded_fen")))
+        .values_list("customer_id", "fen")
+        .order_by()
+    )
+    return {customer: fen or 0 for customer, fen in rows.iterator(chunk_size=50_000)}
+
+
+def order_nets(order_ids: Iterable[int]) -> dict[int, int]:
+    """Net (paid minus refunded) of each paid order."""
+    rows = Order.objects.filter(pk__in=list(order_ids), status=OrderStatus.PAID).values_list(
+        "pk", "total_fen", "refunded_fen"
+    )
+    return {pk: total - refunded for pk, total, refunded in rows}
+
+
+def paid_times(*, customer_ids: Iterable[int], since: dt.datetime, until: dt.datetime) -> dict[int, list[dt.datetime]]:  # fmt: skip
+    """When each customer's paid orders in [since, until) were paid."""
+    out: dict[int, list[dt.datetime]] = {}
+    rows = Order.objects.filter(
+        status=OrderStatus.PAID, customer_id__in=list(customer_ids), paid_at__gte=since, paid_at__lt=until,
+    ).values_list("customer_id", "paid_at")  # fmt: skip
+    for customer, at in rows:
+        out.setdefault(customer, []).append(at)
+    return out

@@ -226,9 +226,11 @@ def order_create(
     via_store_account: bool = False,
     client_ref: str = "",
     placed_at: dt.datetime | None = None,
+    coupon_code: str = "",
 ) -> Order:
-    """A mall order awaiting payment, priced from the catalog. A retried call with the same
-    `client_ref` returns the first order."""
+    """A mall order awaiting payment, priced from the catalog, less the member's coupon if
+    one is given (used by this order, once). A retried call with the same `client_ref`
+    returns the first order."""
     if client_ref:
         existing = Order.objects.filter(channel=OrderChannel.MALL, client_ref=client_ref).first()
         if existing is not None:
@@ -237,24 +239,40 @@ def order_create(
         raise ValidationError({"store": _("This store is closed.")})
     checked = _items_checked(store, items)
     at = placed_at or timezone.now()
+    paid = [p.price_fen * q for _s, p, q in checked]
+    coupon, off = None, [0] * len(paid)
+    if coupon_code:
+        from siyu.loyalty import services as loyalty
+
+        coupon = loyalty.coupon_for(code=coupon_code, customer_id=customer_id, at=at)
+        off = loyalty.discount_for(coupon.template, [
+            loyalty.Priced(p.product_line, p.category, p.brand_id, fen)
+            for (_s, p, _q), fen in zip(checked, paid, strict=True)
+        ])  # fmt: skip
+        paid = [fen - cut for fen, cut in zip(paid, off, strict=True)]
     order = Order.objects.create(
         number=_number("M", at), client_ref=client_ref, channel=OrderChannel.MALL,
         status=OrderStatus.PENDING, brand_id=store.brand_id, branch_id=store.branch_id,
-        store=store, customer_id=customer_id, placed_at=at,
-        total_fen=sum(p.price_fen * q for _s, p, q in checked), note=note[:200],
+        store=store, customer_id=customer_id, placed_at=at, total_fen=sum(paid), note=note[:200],
         via_store_account=via_store_account, share_code=share_code[:16],
         landed_at=landed_at if share_code else None,
     )  # fmt: skip
-    _lines_make(order, checked)
+    _lines_make(order, checked, paid)
+    if coupon is not None:
+        loyalty.coupon_redeem(coupon=coupon, order_id=order.pk, discount_fen=sum(off), at=at)
     return order
 
 
 def _settle(order: Order) -> None:
-    """Attribute a just-paid order and accrue its guide's commission."""
+    """Attribute a just-paid order, accrue its guide's commission, and its member's points
+    and tier (loyalty)."""
+    from siyu.loyalty.services import order_paid
+
     lines = list(order.lines.all())
     attribution.order_attribute(order=order, lines=lines)
     order.save()
     commission.commission_accrue(order=order, lines=lines)
+    order_paid(order=order, lines=lines)
 
 
 @transaction.atomic
@@ -299,9 +317,12 @@ def pos_order_record(
     items: Sequence[tuple[str, int, int]],
     cashier: Staff | None = None,
     customer_id: int | None = None,
+    coupon_code: str = "",
 ) -> tuple[Order, bool]:
     """A paid POS order (sku code, quantity, amount paid per line), once per POS order
-    number: returns (order, created); the same number again returns the first order."""
+    number: returns (order, created); the same number again returns the first order. A
+    coupon the till took is checked (the member's, valid, its threshold met by the lines'
+    list prices) and used by this order."""
     scope.require(Capability.MANAGE_ORDERS)
     access(Store.objects.all(), scope, pk=store.pk)
     number = pos_number(store.brand_id, number)
@@ -325,6 +346,15 @@ def pos_order_record(
         total_fen=sum(amounts), cashier=cashier,
     )  # fmt: skip
     _lines_make(order, checked, amounts)
+    if coupon_code:
+        from siyu.loyalty import services as loyalty
+
+        coupon = loyalty.coupon_for(code=coupon_code, customer_id=customer_id, at=placed_at)
+        off = loyalty.discount_for(coupon.template, [
+            loyalty.Priced(p.product_line, p.category, p.brand_id, p.price_fen * q)
+            for _s, p, q in checked
+        ])  # fmt: skip
+        loyalty.coupon_redeem(coupon=coupon, order_id=order.pk, discount_fen=sum(off), at=placed_at)
     _settle(order)
     return order, True
 
@@ -397,4 +427,7 @@ def refund_create(
     order.refunded_fen += refund.amount_fen
     order.save(update_fields=["refunded_fen"])
     commission.commission_clawback(order=order, refund_lines=refund_lines, at=at)
+    from siyu.loyalty.services import order_refunded
+
+    order_refunded(order=order, refund=refund)
     return refund

@@ -202,3 +202,28 @@ def visible_customer_ids(*, scope: Scope, customer_ids: set[int]) -> set[int]:
 def customer_names(customer_ids: set[int]) -> dict[int, str]:
     """Display names by id (never a phone) for lists keyed by customer id."""
     return dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+
+
+def customer_birthdays(customer_ids: set[int]) -> dict[int, dt.date]:
+    """Birthdays by customer id, of those who gave one."""
+    rows = Customer.objects.filter(pk__in=customer_ids, birthday__isnull=False)
+    return dict(rows.values_list("pk", "birthday"))
+
+
+def member_ids(customer_ids: set[int]) -> set[int]:
+    """Which of these customers are members."""
+    return set(
+        Membership.objects.filter(customer_id__in=customer_ids).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+
+def joined_members(
+    *, scope: Scope, since: dt.datetime, until: dt.datetime, brand_id: int | None = None
+) -> dict[int, dt.datetime]:
+    """Customers in scope who became members in [since, until) (through a brand), with when."""
+    qs = scoped(Membership.objects.filter(joined_at__gte=since, joined_at__lt=until), scope)
+    if brand_id is not None:
+        qs = qs.filter(join_brand_id=brand_id)
+    return dict(qs.values_list("customer_id", "joined_at"))

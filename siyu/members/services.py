@@ -228,7 +228,7 @@ def membership_create(
         raise ValidationError({"join_channel": _("Unknown join channel.")})
     if join_brand is None:
         raise ValidationError({"join_brand": _("A member joins through a brand.")})
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         customer=customer,
         defaults={
             "member_no": new_member_no(),
@@ -238,6 +238,11 @@ def membership_create(
             "joined_at": joined_at or timezone.now(),
         },
     )
+    if created:
+        from siyu.loyalty.services import member_joined
+
+        # The programme's account, joining bonus and new-customer coupon (in this transaction).
+        member_joined(customer_id=customer.pk, brand_id=join_brand.pk, at=membership.joined_at)
     return membership
 
 

@@ -56,6 +56,8 @@ class Capability(enum.StrEnum):
     MANAGE_COMMERCE = "manage_commerce"  # catalog, assortment, storefront routing, commission plans
     MANAGE_ORDERS = "manage_orders"  # record POS orders, refund orders of the stores in scope
     MANAGE_TASKS = "manage_tasks"  # create and cancel guide tasks and contests in scope
+    MANAGE_LOYALTY = "manage_loyalty"  # programme settings, coupon templates, points adjustments
+    SERVE_MEMBERS = "serve_members"  # redeem a member's benefit, resolve a member code
 
 
 ROLE_LEVEL = {
@@ -81,6 +83,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_COMMERCE,
             Capability.MANAGE_ORDERS,
             Capability.MANAGE_TASKS,
+            Capability.MANAGE_LOYALTY,
+            Capability.SERVE_MEMBERS,
         }
     ),
     Role.BRANCH_MANAGER: frozenset(
@@ -89,6 +93,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_RELATIONS,
             Capability.MANAGE_ORDERS,
             Capability.MANAGE_TASKS,
+            Capability.SERVE_MEMBERS,
         }
     ),
     Role.STORE_MANAGER: frozenset(
@@ -97,12 +102,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_CUSTOMERS,
             Capability.MANAGE_RELATIONS,
             Capability.MANAGE_ORDERS,
+            Capability.SERVE_MEMBERS,
         }
     ),
-    Role.GUIDE: frozenset({Capability.EDIT_CUSTOMERS}),
+    Role.GUIDE: frozenset({Capability.EDIT_CUSTOMERS, Capability.SERVE_MEMBERS}),
 }
-# A token is an integration (a POS, an ERP): it may edit customers and record orders.
-TOKEN_CAPABILITIES = frozenset({Capability.EDIT_CUSTOMERS, Capability.MANAGE_ORDERS})
+# A token is an integration (a POS, an ERP): it may edit customers, record orders, and
+# serve members at the till (member codes, benefits).
+TOKEN_CAPABILITIES = frozenset(
+    {Capability.EDIT_CUSTOMERS, Capability.MANAGE_ORDERS, Capability.SERVE_MEMBERS}
+)
 # Capabilities given to a person, beyond their role, by a Django permission: editors and
 # approvers of content are distinct people, both usually HQ operators.
 GRANTABLE = {Capability.APPROVE_CONTENT: "org.approve_content"}

@@ -1,0 +1,184 @@
+"""Loyalty end to end through the services commerce and members call, and the API: joining,
+the first-order coupon used once, points, gold at once, the laundry benefit once a year,
+claw-back on a refund, expiry on schedule, and a coupon that fifty people try at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection
+from django.test import Client
+from django.utils import timezone
+
+from siyu.commerce import services as commerce_services
+from siyu.commerce.tests.factories import notice, root
+from siyu.conftest import World
+from siyu.loyalty import member_code, services
+from siyu.loyalty.models import Account, Coupon, PointsEntry, TierChange
+from siyu.loyalty.tests.factories import programme
+from siyu.members import services as member_services
+
+
+def _join(world: World, name: str = "美", phone: str = "13900001111") -> Any:
+    return member_services.customer_create(
+        name=name, home_store=world.stores["s1"], owner_staff=world.staff["gia"],
+        identities={"phone": phone}, join_channel="mall",
+    )  # fmt: skip
+
+
+def _buy(world: World, customer: Any, sku: str, coupon: str = "") -> Any:
+    order = commerce_services.order_create(
+        store=world.stores["s1"], items=[(sku, 1)], customer_id=customer.pk, coupon_code=coupon
+    )
+    body, headers = notice(order.number, order.total_fen, paid_at=timezone.now())
+    return commerce_services.payment_notice_handle(gateway_name="dev", body=body, headers=headers)
+
+
+def _points(account: Account) -> int:
+    return services.balance(account)
+
+
+def test_join_coupon_points_gold_benefit_refund_expiry(world: World, fake_wecom: Any) -> None:
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    # Given a customer joins: the joining bonus and the first-order coupon
+    mei = _join(world)
+    account = Account.objects.get(customer_id=mei.pk)
+    welcome = Coupon.objects.get(account=account, reason="welcome")
+    assert (account.tier.code, _points(account)) == ("basic", 100)
+    # When she buys a parka (¥1,299) with it: ¥50 off, the coupon is used
+    first = _buy(world, mei, "ALP-P1-BK-M", coupon=welcome.code)
+    assert first.total_fen == 129_900 - 5_000
+    welcome.refresh_from_db()
+    assert (welcome.status, welcome.order_id, welcome.discount_fen) == ("redeemed", first.pk, 5_000)
+    # …and a second try with the same coupon is refused, by field, with nothing made
+    with pytest.raises(ValidationError) as refused:
+        commerce_services.order_create(store=world.stores["s1"], items=[("ALP-B1-40", 1)], customer_id=mei.pk, coupon_code=welcome.code)  # fmt: skip
+    assert "coupon" in refused.value.message_dict
+    # Then she earned a point a yuan, and ¥1,249 of spend made her silver at once
+    account.refresh_from_db()
+    assert (_points(account), account.tier.code) == (100 + 1_249, "silver")
+    # When a second parka takes her 12-month spend past ¥2,000: gold at once
+    second = _buy(world, mei, "ALP-P1-BK-L")
+    account.refresh_from_db()
+    assert account.tier.code == "gold"
+    assert list(TierChange.objects.filter(account=account).values_list("reason", "to_tier__code")) == [
+        ("join", "basic"), ("upgrade", "silver"), ("upgrade", "gold"),
+    ]  # fmt: skip
+    assert _points(account) == 100 + 1_249 + 1_299  # earned at the tier she held when paying
+    # The guide serves the laundry benefit in store; a second one this year is refused
+    gia = world.login(Client(), "gia")
+    url = f"/api/v1/loyalty/accounts/{account.pk}/benefits/laundry/use"
+    assert gia.post(url, {}, content_type="application/json").status_code == 201
+    again = gia.post(url, {}, content_type="application/json")
+    assert again.status_code == 422 and "benefit" in again.json()["fields"]
+    card = gia.get(f"/api/v1/loyalty/accounts/{account.pk}").json()
+    assert {b["code"]: b["left"] for b in card["benefits"]}["laundry"] == 0
+    # When the second parka is returned, its points are taken back (once, however resent)
+    refund = commerce_services.refund_create(
+        scope=root(world), order=second, number="R-9", items=[(second.lines.get().pk, 1, None)]
+    )
+    services.order_refunded(order=second, refund=refund)  # a resent refund changes nothing
+    assert _points(account) == 100 + 1_249
+    assert PointsEntry.objects.filter(account=account, kind="clawback").count() == 1
+    # Unspent points expire at the end of next year, and not a day before
+    end_of_next_year = dt.date(timezone.localdate().year + 1, 12, 31)
+    assert services.points_expire(today=end_of_next_year) == 0
+    assert services.points_expire(today=end_of_next_year + dt.timedelta(days=1)) == 1_349
+    assert services.points_expire(today=end_of_next_year + dt.timedelta(days=2)) == 0
+    assert _points(account) == 0
+
+
+def test_oldest_points_are_spent_first() -> None:
+    d1, d2 = dt.date(2026, 12, 31), dt.date(2027, 12, 31)
+    # 100 expiring 2026, 50 expiring 2027; 120 spent → 0 left of the first, 30 of the second
+    left = services.lots([(1, 100, d1), (2, 50, d2), (3, -120, None)])
+    assert [(lot.entry_id, lot.left) for lot in left] == [(1, 0), (2, 30)]
+
+
+def test_non_members_earn_nothing_and_a_guide_cannot_adjust(world: World) -> None:
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    stranger = member_services.customer_create(name="路人", home_store=world.stores["s1"])
+    _buy(world, stranger, "ALP-B1-40")
+    assert not Account.objects.filter(customer_id=stranger.pk).exists()
+    mei = _join(world)
+    account = Account.objects.get(customer_id=mei.pk)
+    gia = world.login(Client(), "gia")
+    body = {"points": 500, "reason": "补偿"}
+    url = f"/api/v1/loyalty/accounts/{account.pk}/adjust"
+    assert gia.post(url, body, content_type="application/json").status_code == 403
+    hana = world.login(Client(), "hana")
+    assert (
+        "reason"
+        in hana.post(url, {"points": 5, "reason": ""}, content_type="application/json").json()[
+            "fields"
+        ]
+    )
+    made = hana.post(url, body, content_type="application/json")
+    assert made.status_code == 201 and _points(account) == 600
+    assert PointsEntry.objects.get(pk=made.json()["id"]).actor == world.staff["hana"].user
+
+
+def test_member_code_resolves_now_and_not_tomorrow(world: World) -> None:
+    programme(world)
+    mei = _join(world)
+    code = member_code.member_code(customer_id=mei.pk)
+    gia = world.login(Client(), "gia")
+    found = gia.get(f"/api/v1/loyalty/member-code/{code}").json()
+    assert found["customer_id"] == mei.pk and found["accounts"][0]["tier"] == "basic"
+    later = timezone.now() + dt.timedelta(days=1)
+    assert member_code.member_code_resolve(code=code, at=later) is None
+    forged = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert member_code.member_code_resolve(code=forged) is None
+    # Gus (another store) cannot turn Mei's code into her card
+    gus = world.login(Client(), "gus")
+    assert gus.get(f"/api/v1/loyalty/member-code/{code}").status_code == 422
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_attempts_redeem_a_coupon_once(world: World) -> None:
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei = _join(world)
+    coupon = Coupon.objects.get(account__customer_id=mei.pk)
+    barrier, results = threading.Barrier(50), []
+
+    def attempt(n: int) -> None:
+        barrier.wait()
+        try:
+            for _try in range(200):
+                try:
+                    services.coupon_redeem(coupon=coupon, order_id=10_000 + n, discount_fen=5_000, at=timezone.now())  # fmt: skip
+                    results.append("ok")
+                except ValidationError:
+                    results.append("refused")
+                except OperationalError:  # SQLite's shared test database: busy, try again
+                    time.sleep(0.01)
+                    continue
+                return
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count("ok") == 1 and len(results) == 50
+    coupon.refresh_from_db()
+    assert coupon.status == "redeemed" and 10_000 <= coupon.order_id < 10_050
