@@ -266,7 +266,26 @@ def related_world(world: World, fake_wecom: Any) -> World:
     _add_content(world)
     _add_orders(world)
     _add_tasks(world)
+    _add_loyalty(world)
     return world
+
+
+def _add_loyalty(world: World) -> None:
+    """Alpine's programme (siyu/loyalty/tests/factories.py) and a plain one for Beta; an
+    account for every customer of the world (keyed like the customers), with its
+    first-order coupon where the programme has one."""
+    from siyu.loyalty import services, setup
+    from siyu.loyalty.tests.factories import programme
+
+    programme(world)
+    setup.programme_save(
+        scope=scope_for_user(world.staff["ada"].user), brand=world.brands["beta"], name="Beta 会员",
+        tiers=[{"code": "basic", "name": "会员", "rank": 0}],
+    )  # fmt: skip
+    world.accounts = {  # type: ignore[attr-defined]
+        key: services.member_joined(customer_id=c.pk, brand_id=c.home_store.brand_id)
+        for key, c in world.customers.items()
+    }
 
 
 def _add_tasks(world: World) -> None:

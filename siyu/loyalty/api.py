@@ -32,6 +32,14 @@ class AccountOut(Schema):
     tier_since: dt.datetime
     tier_until: dt.date
 
+    @staticmethod
+    def resolve_tier(obj: Any) -> str:
+        return obj["tier"] if isinstance(obj, dict) else obj.tier.code
+
+    @staticmethod
+    def resolve_tier_name(obj: Any) -> str:
+        return obj["tier_name"] if isinstance(obj, dict) else obj.tier.name
+
 
 def _account(account: Any) -> dict[str, Any]:
     return {
@@ -44,7 +52,7 @@ def _account(account: Any) -> dict[str, Any]:
 @router.get("/loyalty/accounts", response=list[AccountOut])
 @paginate(CursorPagination, ordering=("-id",), page_size=50)
 def account_list(request: HttpRequest, customer: int | None = None):
-    return [_account(a) for a in selectors.account_list(scope=scope_of(request), customer_id=customer)]  # fmt: skip
+    return selectors.account_list(scope=scope_of(request), customer_id=customer)
 
 
 class BenefitOut(Schema):

@@ -21,3 +21,9 @@ def pct(fraction: Decimal | None) -> str:
     if fraction is None or fraction == "":
         return "—"
     return f"{Decimal(fraction) * 100:.1f} %"
+
+
+@register.filter
+def get_item(mapping: dict | None, key: object) -> object:
+    """mapping[key] in a template (None when missing)."""
+    return (mapping or {}).get(key)

@@ -37,6 +37,8 @@ def params(world: World) -> dict[str, list[Any]]:
         "task_id": [t.pk for t in world.moment_tasks.values()]
         + [t.pk for t in world.tasks.values()],
         "assignment_id": [a.pk for a in world.assignments.values()],
+        "account_id": [a.pk for a in world.accounts.values()],
+        "token": ["not-a-signed-token"],
         "contest_id": [c.pk for c in world.contests.values()],
         "code": [link.code for link in world.links.values()]
         + [s.code for s in world.stores.values()],

@@ -256,6 +256,13 @@ RESOURCES = [
         page_link="/m/contests/{pk}/",
     ),
     Resource(
+        "loyalty accounts",
+        lambda w: w.accounts,
+        CUSTOMERS_VISIBLE,
+        api_list="/api/v1/loyalty/accounts",
+        api_detail="/api/v1/loyalty/accounts/{pk}",
+    ),
+    Resource(
         "brands",
         lambda w: w.brands,
         {
