@@ -101,6 +101,7 @@ def run(ctx: Context) -> None:
     from siyu.commerce import generate as commerce_generate
     from siyu.content import generate as content_generate
     from siyu.guidetasks import generate as guidetasks_generate
+    from siyu.loyalty import generate as loyalty_generate
     from siyu.members import generate as members_generate
     from siyu.org import generate as org_generate
     from siyu.relations import generate as relations_generate
@@ -115,6 +116,7 @@ def run(ctx: Context) -> None:
         tracking_generate.generate,
         commerce_generate.generate,
         guidetasks_generate.generate,
+        loyalty_generate.generate,
     )
     for step in steps:
         step(ctx)
