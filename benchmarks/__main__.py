@@ -14,7 +14,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument(
         "--only",
-        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads | commerce | guidetasks",
+        help="run one benchmark: generator | customer_list | content | wecom | tracking | tracking_reads | commerce | guidetasks | loyalty",
     )
     parser.add_argument(
         "--gen-scale",
@@ -71,6 +71,7 @@ def main() -> None:
         customer_list,
         generator,
         guidetasks,
+        loyalty,
         tracking,
         tracking_reads,
         wecom,
@@ -85,6 +86,7 @@ def main() -> None:
         "tracking_reads": tracking_reads.run,
         "commerce": commerce.run,
         "guidetasks": guidetasks.run,
+        "loyalty": loyalty.run,
     }
     if args.only and args.only not in benches:
         parser.error(f"unknown benchmark {args.only!r}; choose from {', '.join(benches)}")

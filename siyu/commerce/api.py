@@ -86,6 +86,7 @@ class OrderIn(Schema):
     share: str = Field("", max_length=16)
     landed_at: dt.datetime | None = None
     note: str = Field("", max_length=200)
+    coupon: str = Field("", max_length=16, description="the member's coupon code")
     via_store_account: bool = False
     client_ref: str = Field(
         "", max_length=64, description="your id: a retry returns the same order"
@@ -151,6 +152,7 @@ def order_create(request: HttpRequest, payload: OrderIn):
         customer_id=customer.pk if customer else None, share_code=payload.share,
         landed_at=payload.landed_at, note=payload.note,
         via_store_account=payload.via_store_account, client_ref=payload.client_ref,
+        coupon_code=payload.coupon,
     )  # fmt: skip
     return Status(201, _detail(selectors.order_get(scope=scope, order_id=order.pk)))
 
@@ -171,6 +173,7 @@ class PosOrderIn(Schema):
     cashier: str = Field("", description="employee no. of the cashier")
     customer: IdentityIn | None = Field(None, description="the member as the POS knows them")
     items: list[PosItemIn] = Field(min_length=1, max_length=50)
+    coupon: str = Field("", max_length=16, description="the member's coupon the till took")
 
 
 @router.post("/commerce/pos-orders", response={200: OrderDetailOut, 201: OrderDetailOut})
@@ -188,6 +191,7 @@ def pos_order_record(request: HttpRequest, payload: PosOrderIn):
         scope=scope, store=store, number=payload.number, placed_at=payload.placed_at,
         items=[(i.sku, i.quantity, i.amount_fen) for i in payload.items], cashier=cashier,
         customer_id=customer_id_for(kind=who.kind, value=who.value) if who else None,
+        coupon_code=payload.coupon,
     )  # fmt: skip
     detail = _detail(selectors.order_get(scope=scope, order_id=order.pk))
     return Status(201 if created else 200, detail)

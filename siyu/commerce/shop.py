@@ -142,7 +142,7 @@ def checkout(request: HttpRequest, code: str) -> HttpResponse:
                 store=store, items=list(cart.items()), customer_id=_customer_id(request),
                 share_code=share.get("code", ""),
                 landed_at=dt.datetime.fromisoformat(share["at"]) if share.get("at") else None,
-                client_ref=f"shop-{token}",
+                client_ref=f"shop-{token}", coupon_code=request.POST.get("coupon", "").strip()[:16],
             )  # fmt: skip
         except ValidationError as exc:
             return _page(

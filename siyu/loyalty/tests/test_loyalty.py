@@ -182,3 +182,34 @@ def test_fifty_concurrent_attempts_redeem_a_coupon_once(world: World) -> None:
     assert sorted(results).count("ok") == 1 and len(results) == 50
     coupon.refresh_from_db()
     assert coupon.status == "redeemed" and 10_000 <= coupon.order_id < 10_050
+
+
+def test_a_pos_order_uses_the_members_coupon_once(world: World) -> None:
+    from siyu.commerce.models import Order
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei = _join(world)
+    coupon = Coupon.objects.get(account__customer_id=mei.pk)
+    sam = world.login(Client(), "sam")
+    body = {
+        "store": "S1", "number": "T-1", "placed_at": timezone.now().isoformat(), "cashier": "G001",
+        "customer": {"kind": "phone", "value": "13900001111"}, "coupon": coupon.code,
+        "items": [{"sku": "ALP-P1-BK-M", "quantity": 1, "amount_fen": 124_900}],
+    }  # fmt: skip
+    first = sam.post("/api/v1/commerce/pos-orders", body, content_type="application/json")
+    assert first.status_code == 201, first.content
+    coupon.refresh_from_db()
+    assert (coupon.status, coupon.order_id, coupon.discount_fen) == (
+        "redeemed",
+        first.json()["id"],
+        5_000,
+    )
+    again = sam.post("/api/v1/commerce/pos-orders", {**body, "number": "T-2"}, content_type="application/json")  # fmt: skip
+    assert again.status_code == 422 and "coupon" in again.json()["fields"]
+    assert not Order.objects.filter(number__endswith="T-2").exists()  # nothing half-made
+    # The member earned points on the till's amount
+    account = Account.objects.get(customer_id=mei.pk)
+    assert services.balance(account) == 100 + 1_249
