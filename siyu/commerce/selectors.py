@@ -271,7 +271,11 @@ def net_spend(
         .values_list("customer_id", "fen")
         .order_by()
     )
-    return {customer: fen or 0 for customer, fen in rows.iterator(chunk_size=50_000)}
+    return {
+        customer: fen or 0
+        for customer, fen in rows.iterator(chunk_size=50_000)
+        if customer is not None
+    }
 
 
 def order_nets(order_ids: Iterable[int]) -> dict[int, int]:
@@ -289,5 +293,6 @@ def paid_times(*, customer_ids: Iterable[int], since: dt.datetime, until: dt.dat
         status=OrderStatus.PAID, customer_id__in=list(customer_ids), paid_at__gte=since, paid_at__lt=until,
     ).values_list("customer_id", "paid_at")  # fmt: skip
     for customer, at in rows:
-        out.setdefault(customer, []).append(at)
+        if customer is not None and at is not None:
+            out.setdefault(customer, []).append(at)
     return out

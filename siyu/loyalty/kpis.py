@@ -33,8 +33,8 @@ def loyalty_kpis(*, scope: Scope, start: dt.date, end: dt.date, now: dt.datetime
             issued=Count("id"), redeemed=Count("id", filter=Q(status=CouponStatus.REDEEMED)),
             discount=Sum("discount_fen", filter=Q(status=CouponStatus.REDEEMED)),
         )  # fmt: skip
-        used_on = coupons.filter(status=CouponStatus.REDEEMED).exclude(order_id=None).values_list("order_id", flat=True)  # fmt: skip
-        sales = sum(order_nets(used_on).values())
+        used_on = [o for o in coupons.filter(status=CouponStatus.REDEEMED).values_list("order_id", flat=True) if o is not None]  # fmt: skip
+        sales: int = sum(order_nets(used_on).values())
         joined = joined_members(scope=scope, since=since, until=until, brand_id=programme.brand_id)
         window = dt.timedelta(days=CONVERSION_DAYS)
         paid = paid_times(customer_ids=joined, since=since, until=until + window) if joined else {}

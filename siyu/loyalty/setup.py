@@ -113,8 +113,9 @@ def coupon_template_create(
     points_cost: int | None = None, welcome: bool = False,
 ) -> CouponTemplate:  # fmt: skip
     """A coupon template of a brand; `welcome` makes it the programme's first-order coupon."""
-    brand = _brand(scope, brand)
-    assert brand is not None
+    found = _brand(scope, brand)
+    assert found is not None
+    brand = found
     errors: dict[str, str] = {}
     if kind == DiscountKind.AMOUNT and amount_fen <= 0:
         errors["amount_fen"] = _("Give the amount off.")

@@ -207,7 +207,7 @@ def customer_names(customer_ids: set[int]) -> dict[int, str]:
 def customer_birthdays(customer_ids: set[int]) -> dict[int, dt.date]:
     """Birthdays by customer id, of those who gave one."""
     rows = Customer.objects.filter(pk__in=customer_ids, birthday__isnull=False)
-    return dict(rows.values_list("pk", "birthday"))
+    return {pk: day for pk, day in rows.values_list("pk", "birthday") if day is not None}
 
 
 def member_ids(customer_ids: set[int]) -> set[int]:
