@@ -313,5 +313,13 @@ def _write(scope: Scope, chunk: Sequence[_Order]) -> PosReport:
             for line_id, b, (rate, amount) in zip(ids, bought, amounts, strict=True)
         ]  # fmt: skip
     sql.dicts_insert(CommissionEntry, entries)
+    from siyu.loyalty.services import Paid, orders_paid
+
+    # Members' points and tiers, by the same rule as a single paid order.
+    orders_paid([
+        Paid(order_id, row["brand_id"], row["customer_id"], decided.placed_at, [(b.product_line, b.amount_fen) for b in bought])
+        for order_id, (row, decided, bought) in zip(order_ids, made, strict=True)
+        if decided.is_member and row["customer_id"] is not None
+    ])  # fmt: skip
     report.created = len(made)
     return report

@@ -157,34 +157,81 @@ def earn_points(
     return max(int(points), 0)
 
 
-def order_paid(*, order: Any, lines: Sequence[Any]) -> PointsEntry | None:
-    """A member's order was paid (inside the payment's transaction): tier upgrade at once
-    if the 12-month spend now qualifies, then the order's points at the tier held when
-    paying. Non-members and orders without a programme earn nothing."""
+@dataclass
+class Paid:
+    """A paid member order as loyalty needs it."""
+
+    order_id: int
+    brand_id: int
+    customer_id: int
+    paid_at: dt.datetime
+    lines: list[tuple[str, int]]  # (product line, amount paid in fen)
+
+
+def order_paid(*, order: Any, lines: Sequence[Any]) -> int:
+    """A member's order was paid (inside the payment's transaction): see `orders_paid`."""
+    if not order.is_member or order.customer_id is None or order.paid_at is None:
+        return 0
+    return orders_paid([Paid(order.pk, order.brand_id, order.customer_id, order.paid_at, [(line.product_line, line.amount_fen) for line in lines])])  # fmt: skip
+
+
+def orders_paid(paid: Sequence[Paid]) -> int:
+    """Points and tiers for paid member orders — one order at checkout, or a chunk of a POS
+    import — in the caller's transaction; returns the earn entries written.
+
+    Each order earns at the tier its member held when paying (orders taken in time order);
+    then each member moves up at once if their 12-month spend qualifies. For a chunk the
+    spend is read once, for the year before its last order. An order already earned on is
+    skipped (a resent import changes nothing). Orders without a programme earn nothing."""
+    from siyu.commerce.selectors import net_spend
     from siyu.members.selectors import customer_birthdays
 
-    if not order.is_member or order.customer_id is None or order.paid_at is None:
-        return None
-    programme = programme_for(order.brand_id)
-    if programme is None or not programme.tiers.exists():
-        return None
-    account, _made = _locked(programme, order.customer_id, order.paid_at)
-    earned_at_tier = account.tier
-    spend = spend_12m(programme=programme, customer_id=order.customer_id, at=order.paid_at)
-    best = qualifying(tiers_of(programme), spend)
-    if best.rank > account.tier.rank:
-        _move(account, best, reason="upgrade", spend_fen=spend, at=order.paid_at)
-    points = earn_points(
-        programme=programme, tier=earned_at_tier,
-        lines=[(line.product_line, line.amount_fen) for line in lines],
-        birthday=customer_birthdays({order.customer_id}).get(order.customer_id), at=order.paid_at,
-    )  # fmt: skip
-    if points <= 0 or PointsEntry.objects.filter(account=account, kind=PointsKind.EARN, order_id=order.pk).exists():  # fmt: skip
-        return None
-    return PointsEntry.objects.create(
-        account=account, kind=PointsKind.EARN, points=points, expires_on=lot_expiry(order.paid_at),
-        order_id=order.pk, at=order.paid_at,
-    )  # fmt: skip
+    programmes: dict[int, Programme | None] = {}
+    by_programme: dict[int, tuple[Programme, list[Paid]]] = {}
+    for item in paid:
+        if item.brand_id not in programmes:
+            found = programme_for(item.brand_id)
+            programmes[item.brand_id] = (
+                found if found is not None and found.tiers.exists() else None
+            )
+        programme = programmes[item.brand_id]
+        if programme is not None:
+            by_programme.setdefault(programme.pk, (programme, []))[1].append(item)
+    written = 0
+    for programme, items in by_programme.values():
+        items.sort(key=lambda p: (p.paid_at, p.order_id))
+        customers = {p.customer_id for p in items}
+        accounts = {
+            a.customer_id: a
+            for a in Account.objects.select_for_update().select_related("tier").filter(programme=programme, customer_id__in=customers).order_by("pk")
+        }  # fmt: skip
+        for customer in sorted(customers - set(accounts)):
+            accounts[customer] = _locked(programme, customer, min(p.paid_at for p in items if p.customer_id == customer))[0]  # fmt: skip
+        done = set(
+            PointsEntry.objects.filter(kind=PointsKind.EARN, order_id__in=[p.order_id for p in items]).values_list("order_id", flat=True)
+        )  # fmt: skip
+        birthdays = customer_birthdays(customers)
+        entries = []
+        for item in items:
+            account = accounts[item.customer_id]
+            points = earn_points(programme=programme, tier=account.tier, lines=item.lines, birthday=birthdays.get(item.customer_id), at=item.paid_at)  # fmt: skip
+            if points > 0 and item.order_id not in done:
+                entries.append(PointsEntry(
+                    account=account, kind=PointsKind.EARN, points=points,
+                    expires_on=lot_expiry(item.paid_at), order_id=item.order_id, at=item.paid_at,
+                ))  # fmt: skip
+        PointsEntry.objects.bulk_create(entries)
+        written += len(entries)
+        last = max(p.paid_at for p in items)
+        first = min(p.paid_at for p in items)
+        spends = net_spend(brand_ids=brands_of(programme), since=first - YEAR, until=last + dt.timedelta(seconds=1), customer_ids=customers)  # fmt: skip
+        tiers = tiers_of(programme)
+        for customer, account in accounts.items():
+            spend = spends.get(customer, 0)
+            best = qualifying(tiers, spend)
+            if best.rank > account.tier.rank:
+                _move(account, best, reason="upgrade", spend_fen=spend, at=max(p.paid_at for p in items if p.customer_id == customer))  # fmt: skip
+    return written
 
 
 def order_refunded(*, order: Any, refund: Any) -> PointsEntry | None:

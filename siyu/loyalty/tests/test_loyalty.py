@@ -24,10 +24,10 @@ from siyu.loyalty.tests.factories import programme
 from siyu.members import services as member_services
 
 
-def _join(world: World, name: str = "美", phone: str = "13900001111") -> Any:
+def _join(world: World, name: str = "美", phone: str = "13900001111", at: dt.datetime | None = None) -> Any:  # fmt: skip
     return member_services.customer_create(
         name=name, home_store=world.stores["s1"], owner_staff=world.staff["gia"],
-        identities={"phone": phone}, join_channel="mall",
+        identities={"phone": phone}, join_channel="mall", joined_at=at,
     )  # fmt: skip
 
 
@@ -213,3 +213,29 @@ def test_a_pos_order_uses_the_members_coupon_once(world: World) -> None:
     # The member earned points on the till's amount
     account = Account.objects.get(customer_id=mei.pk)
     assert services.balance(account) == 100 + 1_249
+
+
+def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei = _join(
+        world, at=timezone.make_aware(dt.datetime(2026, 11, 1, 10))
+    )  # before the till's orders
+    rows = (
+        "单号,门店编码,时间,收银员工号,会员手机,会员卡号,SKU,数量,实收金额\n"
+        "B1,S1,2026-11-20 13:00,G001,13900001111,,ALP-P1-BK-M,1,1299.00\n"
+        "B2,S1,2026-11-20 14:00,G001,13900001111,,ALP-P1-BK-L,1,1299.00\n"
+    )
+    bo = world.login(Client(), "bo")
+    for _twice in range(2):
+        response = bo.post("/api/v1/commerce/pos-orders/import", {"file": SimpleUploadedFile("pos.csv", rows.encode())})  # fmt: skip
+        assert response.status_code == 200, response.content
+    account = Account.objects.get(customer_id=mei.pk)
+    # Two parkas, earned once each despite the file coming twice, and gold (¥2,598 in 12 months)
+    assert PointsEntry.objects.filter(account=account, kind="earn").count() == 2
+    assert (services.balance(account), account.tier.code) == (100 + 1_299 + 1_299, "gold")
