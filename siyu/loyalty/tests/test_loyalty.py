@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from siyu.commerce import services as commerce_services
-from siyu.commerce.tests.factories import notice, root
+from siyu.commerce.tests.factories import local, notice, root
 from siyu.conftest import World
 from siyu.loyalty import member_code, services
 from siyu.loyalty.models import Account, Coupon, PointsEntry, TierChange
@@ -224,7 +224,7 @@ def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
     catalog(world)
     programme(world)
     mei = _join(
-        world, at=timezone.make_aware(dt.datetime(2026, 11, 1, 10))
+        world, at=local(dt.date(2026, 11, 1), 10)
     )  # before the till's orders
     rows = (
         "单号,门店编码,时间,收银员工号,会员手机,会员卡号,SKU,数量,实收金额\n"
