@@ -67,11 +67,14 @@ def tiers_evaluate(*, today: dt.date) -> dict[str, int]:
         for start in range(0, len(moves), CHUNK):
             with transaction.atomic():
                 chunk = moves[start : start + CHUNK]
-                accounts = []
+                # One UPDATE per target tier (a night's moves share their dates): Django's
+                # bulk_update builds a CASE per row, far slower at this size.
+                to: dict[int, list[int]] = {}
                 for pk, held, best, _s in chunk:
-                    accounts.append(Account(pk=pk, tier=best, tier_since=at, tier_until=until))
+                    to.setdefault(best.pk, []).append(pk)
                     counts["upgraded" if best.rank > held.rank else "downgraded"] += 1
-                Account.objects.bulk_update(accounts, ["tier", "tier_since", "tier_until"])
+                for tier_id, ids in to.items():
+                    Account.objects.filter(pk__in=ids).update(tier_id=tier_id, tier_since=at, tier_until=until)  # fmt: skip
                 TierChange.objects.bulk_create(
                     TierChange(
                         account_id=pk, from_tier=held, to_tier=best, spend_fen=spend, at=at,
