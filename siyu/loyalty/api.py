@@ -196,6 +196,7 @@ def member_code_resolve(request: HttpRequest, code: str):
 
 class KpiOut(Schema):
     programme: str
+    member_sales_share: Decimal | None
     members: int
     tiers: dict[str, int]
     points_liability: int

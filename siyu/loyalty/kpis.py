@@ -1,7 +1,7 @@
 """Loyalty KPIs (product.md and docs/loyalty.md), per programme, inside the caller's scope:
-tier distribution, points liability, coupons issued / redeemed with their ROI, and
+member sales share (sales by members ÷ all sales, commerce's rule), tier distribution, points liability, coupons issued / redeemed with their ROI, and
 new-customer conversion (members who joined in the period and paid a first order within
-30 days ÷ members who joined). Member sales share is commerce's (commerce.kpis)."""
+30 days ÷ members who joined)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ CONVERSION_DAYS = 30
 
 
 def loyalty_kpis(*, scope: Scope, start: dt.date, end: dt.date, now: dt.datetime) -> list[dict[str, Any]]:  # fmt: skip
+    from siyu.commerce.kpis import sales_kpis, total
     from siyu.commerce.selectors import order_nets, paid_times
     from siyu.members.selectors import joined_members
 
     since, until = period_bounds(start, end)
+    by_brand = {row.key: row for row in sales_kpis(scope=scope, start=start, end=end, by="brand")}
     out = []
     for programme in scoped(Programme.objects.all(), scope).order_by("pk"):
         accounts = scoped(Account.objects.filter(programme=programme), scope)
@@ -42,7 +44,9 @@ def loyalty_kpis(*, scope: Scope, start: dt.date, end: dt.date, now: dt.datetime
             1 for c, at in joined.items() if any(at <= p < at + window for p in paid.get(c, ()))
         )
         discount = counted["discount"] or 0
+        sales_row = by_brand.get(programme.brand_id) if programme.brand_id else total(list(by_brand.values()))  # fmt: skip
         out.append({
+            "member_sales_share": sales_row.member_share if sales_row else None,
             "programme": programme.name, "members": sum(tiers.values()), "tiers": dict(tiers),
             "points_liability": liability, "points_liability_fen": liability * programme.fen_per_point,
             "coupons_issued": counted["issued"], "coupons_redeemed": counted["redeemed"],

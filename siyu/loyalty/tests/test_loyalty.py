@@ -223,9 +223,7 @@ def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
     plan(world)
     catalog(world)
     programme(world)
-    mei = _join(
-        world, at=local(dt.date(2026, 11, 1), 10)
-    )  # before the till's orders
+    mei = _join(world, at=local(dt.date(2026, 11, 1), 10))  # before the till's orders
     rows = (
         "单号,门店编码,时间,收银员工号,会员手机,会员卡号,SKU,数量,实收金额\n"
         "B1,S1,2026-11-20 13:00,G001,13900001111,,ALP-P1-BK-M,1,1299.00\n"
