@@ -66,9 +66,14 @@ def card(*, account: Account, at: dt.datetime | None = None) -> Card:
     out = Card(
         account=account, balance=sum(p for _pk, p, _e in entries), expiring=sorted(expiring.items())
     )
-    benefits = Benefit.objects.filter(programme_id=account.programme_id, active=True).select_related("tier")  # fmt: skip
-    for benefit in benefits.order_by("tier__rank", "code"):
-        used = BenefitUse.objects.filter(account=account, benefit=benefit, period_key=services.period_key(benefit, at)).count()  # fmt: skip
+    benefits = list(
+        Benefit.objects.filter(programme_id=account.programme_id, active=True).select_related("tier").order_by("tier__rank", "code")
+    )  # fmt: skip
+    counts: dict[tuple[int, str], int] = {}
+    for benefit_id, key in BenefitUse.objects.filter(account=account).values_list("benefit_id", "period_key"):  # fmt: skip
+        counts[(benefit_id, key)] = counts.get((benefit_id, key), 0) + 1
+    for benefit in benefits:
+        used = counts.get((benefit.pk, services.period_key(benefit, at)), 0)
         carried = account.tier.rank >= benefit.tier.rank
         in_month = benefit.period != BenefitPeriod.BIRTHDAY_MONTH or (birthday is not None and birthday.month == month)  # fmt: skip
         out.benefits.append(

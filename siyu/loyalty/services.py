@@ -200,13 +200,18 @@ def orders_paid(paid: Sequence[Paid]) -> int:
     written = 0
     for programme, items in by_programme.values():
         items.sort(key=lambda p: (p.paid_at, p.order_id))
-        customers = {p.customer_id for p in items}
+        first_paid: dict[int, dt.datetime] = {}
+        last_paid: dict[int, dt.datetime] = {}
+        for p in items:  # in time order: the first seen is the earliest
+            first_paid.setdefault(p.customer_id, p.paid_at)
+            last_paid[p.customer_id] = p.paid_at
+        customers = set(first_paid)
         accounts = {
             a.customer_id: a
             for a in Account.objects.select_for_update().select_related("tier").filter(programme=programme, customer_id__in=customers).order_by("pk")
         }  # fmt: skip
         for customer in sorted(customers - set(accounts)):
-            accounts[customer] = _locked(programme, customer, min(p.paid_at for p in items if p.customer_id == customer))[0]  # fmt: skip
+            accounts[customer] = _locked(programme, customer, first_paid[customer])[0]
         done = set(
             PointsEntry.objects.filter(kind=PointsKind.EARN, order_id__in=[p.order_id for p in items]).values_list("order_id", flat=True)
         )  # fmt: skip
@@ -222,15 +227,14 @@ def orders_paid(paid: Sequence[Paid]) -> int:
                 ))  # fmt: skip
         PointsEntry.objects.bulk_create(entries)
         written += len(entries)
-        last = max(p.paid_at for p in items)
-        first = min(p.paid_at for p in items)
+        first, last = items[0].paid_at, items[-1].paid_at
         spends = net_spend(brand_ids=brands_of(programme), since=first - YEAR, until=last + dt.timedelta(seconds=1), customer_ids=customers)  # fmt: skip
         tiers = tiers_of(programme)
         for customer, account in accounts.items():
             spend = spends.get(customer, 0)
             best = qualifying(tiers, spend)
             if best.rank > account.tier.rank:
-                _move(account, best, reason="upgrade", spend_fen=spend, at=max(p.paid_at for p in items if p.customer_id == customer))  # fmt: skip
+                _move(account, best, reason="upgrade", spend_fen=spend, at=last_paid[customer])
     return written
 
 

@@ -88,6 +88,32 @@ def programme_save(
 
 
 @transaction.atomic
+def programme_settings_set(
+    *, scope: Scope, programme: Programme, name: str, points_per_yuan: Decimal, join_bonus: int,
+    birthday_multiplier: Decimal, grace_days: int,
+) -> Programme:  # fmt: skip
+    """HQ changes a programme's settings (tiers stay as they are)."""
+    _brand(scope, programme.brand)
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = _("Name the programme.")
+    if not (Decimal(0) < points_per_yuan <= 100 and Decimal(1) <= birthday_multiplier <= 10):
+        errors["points_per_yuan"] = _("Points per yuan up to 100, a birthday multiplier from 1 to 10.")  # fmt: skip
+    if join_bonus < 0 or not 0 <= grace_days <= 366:
+        errors["join_bonus"] = _("A bonus of zero or more, a grace of 0 to 366 days.")
+    if errors:
+        raise ValidationError(errors)
+    programme.name, programme.points_per_yuan, programme.join_bonus = (
+        name.strip(),
+        points_per_yuan,
+        join_bonus,
+    )
+    programme.birthday_multiplier, programme.grace_days = birthday_multiplier, grace_days
+    programme.save()
+    return programme
+
+
+@transaction.atomic
 def benefit_save(
     *, scope: Scope, programme: Programme, code: str, name: str, tier_code: str, period: str, limit: int = 1,
 ) -> Benefit:  # fmt: skip

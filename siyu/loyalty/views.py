@@ -83,14 +83,7 @@ def _post(request: HttpRequest) -> None:
         }
     except (InvalidOperation, ValueError):
         raise ValidationError({"points_per_yuan": "—"}) from None
-    tiers = [
-        {"code": t.code, "name": t.name, "rank": t.rank, "threshold_fen": t.threshold_fen, "top_share": t.top_share, "points_multiplier": t.points_multiplier}
-        for t in programme.tiers.all()
-    ]  # fmt: skip
-    setup.programme_save(
-        scope=scope, brand=programme.brand, name=post.get("name", programme.name), tiers=tiers,
-        line_multipliers=programme.line_multipliers, fen_per_point=programme.fen_per_point, **fields,
-    )  # fmt: skip
+    setup.programme_settings_set(scope=scope, programme=programme, name=post.get("name", programme.name), **fields)  # fmt: skip
 
 
 # -- the guide's workbench ------------------------------------------------------------------------

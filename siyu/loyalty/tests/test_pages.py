@@ -56,3 +56,20 @@ def test_member_code_lookup_and_the_members_own_card(related_world: World) -> No
     assert mine.status_code == 200 and "普卡" in page and "<svg" in page
     assert "新客首单立减 50" in page  # the first-order coupon
     assert Client().get("/h5/card/forged-token/").status_code == 404
+
+
+def test_hq_changes_settings_and_a_bad_value_changes_nothing(related_world: World) -> None:
+    from siyu.loyalty.models import Programme
+
+    programme = Programme.objects.get(name="Alpine 会员")
+    hana = related_world.login(Client(), "hana")
+    form = {"programme": programme.pk, "name": "Alpine 会员", "points_per_yuan": "2", "join_bonus": "200", "birthday_multiplier": "2", "grace_days": "30"}  # fmt: skip
+    hana.post("/console/loyalty/", form)
+    programme.refresh_from_db()
+    assert (programme.points_per_yuan, programme.join_bonus) == (2, 200)
+    hana.post("/console/loyalty/", {**form, "points_per_yuan": "500"})
+    programme.refresh_from_db()
+    assert programme.points_per_yuan == 2
+    # A guide may not change them
+    gia = related_world.login(Client(), "gia")
+    assert gia.post("/console/loyalty/", {**form, "join_bonus": "9"}).status_code == 403
