@@ -77,7 +77,9 @@ def generate(ctx: Context) -> None:
             )  # fmt: skip
             Task.objects.filter(pk=task.pk).update(created_at=start)
             forwards = []
-            for staff, store in task.assignments.values_list("staff_id", "store_id"):
+            for staff, store in task.assignments.order_by("staff_id").values_list(
+                "staff_id", "store_id"
+            ):
                 if compliance.setdefault(store, rng.betavariate(6, 2)) < rng.random():
                     continue
                 late = rng.random() < 0.05
@@ -101,7 +103,11 @@ def generate(ctx: Context) -> None:
             checklist=CHECKLIST, targets=aim, starts_at=start, due_at=start + dt.timedelta(days=2),
             now=start,
         )  # fmt: skip
-        ticked = [pk for pk in task.assignments.values_list("pk", flat=True) if rng.random() < 0.8]
+        ticked = [
+            pk
+            for pk in task.assignments.order_by("pk").values_list("pk", flat=True)
+            if rng.random() < 0.8
+        ]
         Assignment.objects.filter(pk__in=ticked).update(
             status="done", done_how=DoneHow.MANUAL, progress=len(CHECKLIST),
             done_at=start + dt.timedelta(hours=5), evidence={"ticked": list(range(len(CHECKLIST)))},

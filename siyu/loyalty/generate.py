@@ -116,7 +116,7 @@ def generate(ctx: Context) -> None:
     birthdays = dict(Customer.objects.filter(birthday__isnull=False).values_list("pk", "birthday").iterator(chunk_size=50_000))  # fmt: skip
     earned: dict[int, tuple[int, int]] = {}  # order → (account, points)
     entries = []
-    member_orders = Order.objects.filter(status=OrderStatus.PAID, is_member=True, customer_id__isnull=False).values_list("pk", "customer_id", "brand_id", "total_fen", "paid_at")  # fmt: skip
+    member_orders = Order.objects.filter(status=OrderStatus.PAID, is_member=True, customer_id__isnull=False).order_by("pk").values_list("pk", "customer_id", "brand_id", "total_fen", "paid_at")  # fmt: skip
     for order, customer, brand, total, paid_at in member_orders.iterator(chunk_size=50_000):
         account = accounts.get((customer, brand))
         if account is None or paid_at is None:
@@ -127,7 +127,7 @@ def generate(ctx: Context) -> None:
         earned[order] = (account, points)
         entries.append((entry_id, account, "earn", points, services.lot_expiry(paid_at), order, None, "", None, paid_at))  # fmt: skip
         entry_id += 1
-    refunds = [r for r in Refund.objects.values_list("pk", "order_id", "amount_fen", "refunded_at").iterator(chunk_size=50_000) if r[1] in earned]  # fmt: skip
+    refunds = [r for r in Refund.objects.order_by("pk").values_list("pk", "order_id", "amount_fen", "refunded_at").iterator(chunk_size=50_000) if r[1] in earned]  # fmt: skip
     refunded = sorted({order for _r, order, _a, _at in refunds})
     totals: dict[int, int] = {}
     for start in range(0, len(refunded), CHUNK):
@@ -170,7 +170,9 @@ def generate(ctx: Context) -> None:
                 (o for o in later.get((customer, brand), ()) if starts <= o[2] < ends and o[1] >= template.threshold_fen and o[0] not in used_orders),
                 None,
             ) if rng.random() < use_rate else None  # fmt: skip
-            code = services.new_code()
+            code = "".join(
+                rng.choice(services.CODE_ALPHABET) for _i in range(10)
+            )  # seeded, unlike live codes
             if use is not None:
                 used_orders.add(use[0])
                 coupons.append((coupon_id, template.pk, account, code, "redeemed", starts, starts, ends, use[2], use[0], template.amount_fen, reason))  # fmt: skip
@@ -179,7 +181,9 @@ def generate(ctx: Context) -> None:
             coupon_id += 1
     uses = []
     use_id = next_id(BenefitUse._meta.db_table)
-    gold = Account.objects.filter(tier__code="gold").values_list("pk", "programme_id")
+    gold = (
+        Account.objects.filter(tier__code="gold").order_by("pk").values_list("pk", "programme_id")
+    )
     laundry = {p.pk: p.benefits.get(code="laundry").pk for p in programmes.values()}
     for account, programme in gold.iterator(chunk_size=50_000):
         if rng.random() < 0.33:
