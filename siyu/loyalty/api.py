@@ -156,6 +156,25 @@ def benefit_use(request: HttpRequest, account_id: int, code: str, payload: UseIn
     return Status(201, {"id": use.pk, "benefit": benefit.code, "period_key": use.period_key, "channel": use.channel, "at": use.at})  # fmt: skip
 
 
+class RewardOut(Schema):
+    code: str
+    name: str
+    expires_at: dt.datetime
+    balance: int
+
+
+@router.post("/loyalty/accounts/{account_id}/rewards/{template_id}", response={201: RewardOut})
+def reward_redeem(request: HttpRequest, account_id: int, template_id: int):
+    """Spend a member's points on a reward (a coupon or gift of a template with a points cost)."""
+    scope = scope_of(request)
+    account = selectors.account_get(scope=scope, account_id=account_id)
+    template = CouponTemplate.objects.filter(pk=template_id, brand_id=account.programme.brand_id).first()  # fmt: skip
+    if template is None:
+        raise ValidationError({"template": _("No such reward in the member's programme.")})
+    coupon = services.reward_redeem(scope=scope, account=account, template=template)
+    return Status(201, {"code": coupon.code, "name": template.name, "expires_at": coupon.expires_at, "balance": services.balance(account)})  # fmt: skip
+
+
 class IssueIn(Schema):
     template_id: int
     customer_ids: list[int] = Field(min_length=1, max_length=100_000)

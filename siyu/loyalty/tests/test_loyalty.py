@@ -237,3 +237,23 @@ def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
     # Two parkas, earned once each despite the file coming twice, and gold (¥2,598 in 12 months)
     assert PointsEntry.objects.filter(account=account, kind="earn").count() == 2
     assert (services.balance(account), account.tier.code) == (100 + 1_299 + 1_299, "gold")
+
+
+def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
+    from siyu.loyalty import setup
+
+    programme(world)
+    mei = _join(world)  # 100 points for joining
+    account = Account.objects.get(customer_id=mei.pk)
+    gift = setup.coupon_template_create(
+        scope=root(world), brand=world.brands["alpine"], name="保暖袜礼品", kind="amount",
+        amount_fen=3_900, valid_days=60, points_cost=80,
+    )  # fmt: skip
+    gia = world.login(Client(), "gia")
+    url = f"/api/v1/loyalty/accounts/{account.pk}/rewards/{gift.pk}"
+    first = gia.post(url)
+    assert first.status_code == 201 and first.json()["balance"] == 20
+    again = gia.post(url)
+    assert again.status_code == 422 and "points" in again.json()["fields"]
+    assert services.balance(account) == 20
+    assert Coupon.objects.filter(account=account, reason="points").count() == 1
