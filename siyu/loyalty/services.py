@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siyu.core import sql
 from siyu.core.periods import group_zone, local
 from siyu.loyalty.models import (
     Account,
@@ -221,21 +222,43 @@ def orders_paid(paid: Sequence[Paid]) -> int:
             account = accounts[item.customer_id]
             points = earn_points(programme=programme, tier=account.tier, lines=item.lines, birthday=birthdays.get(item.customer_id), at=item.paid_at)  # fmt: skip
             if points > 0 and item.order_id not in done:
-                entries.append(PointsEntry(
-                    account=account, kind=PointsKind.EARN, points=points,
-                    expires_on=lot_expiry(item.paid_at), order_id=item.order_id, at=item.paid_at,
-                ))  # fmt: skip
-        PointsEntry.objects.bulk_create(entries)
+                entries.append({
+                    "account_id": account.pk, "kind": PointsKind.EARN, "points": points,
+                    "expires_on": lot_expiry(item.paid_at), "order_id": item.order_id, "at": item.paid_at,
+                })  # fmt: skip
+        sql.dicts_insert(PointsEntry, entries)  # plain rows: a POS chunk holds thousands
         written += len(entries)
         first, last = items[0].paid_at, items[-1].paid_at
         spends = net_spend(brand_ids=brands_of(programme), since=first - YEAR, until=last + dt.timedelta(seconds=1), customer_ids=customers)  # fmt: skip
         tiers = tiers_of(programme)
+        ups = []
         for customer, account in accounts.items():
             spend = spends.get(customer, 0)
             best = qualifying(tiers, spend)
             if best.rank > account.tier.rank:
-                _move(account, best, reason="upgrade", spend_fen=spend, at=last_paid[customer])
+                ups.append((account, best, spend, last_paid[customer]))
+        _upgrades_apply(ups)
     return written
+
+
+def _upgrades_apply(ups: Sequence[tuple[Account, Tier, int, dt.datetime]]) -> None:
+    """Move accounts up (history rows in one insert; one UPDATE per tier and day: a
+    member's `tier_since` is the last payment of that day in the batch)."""
+    if len(ups) == 1:
+        account, best, spend, at = ups[0]
+        _move(account, best, reason="upgrade", spend_fen=spend, at=at)
+        return
+    TierChange.objects.bulk_create(
+        TierChange(account=a, from_tier=a.tier, to_tier=best, reason="upgrade", spend_fen=spend, at=at)
+        for a, best, spend, at in ups
+    )  # fmt: skip
+    groups: dict[tuple[int, dt.date], tuple[dt.datetime, list[int]]] = {}
+    for account, best, _spend, at in ups:
+        key = (best.pk, local(at).date())
+        latest, ids = groups.get(key, (at, []))
+        groups[key] = (max(latest, at), [*ids, account.pk])
+    for (tier_id, _day), (latest, ids) in groups.items():
+        Account.objects.filter(pk__in=ids).update(tier_id=tier_id, tier_since=latest, tier_until=_held_until(latest))  # fmt: skip
 
 
 def order_refunded(*, order: Any, refund: Any) -> PointsEntry | None:
