@@ -224,10 +224,12 @@ def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
     catalog(world)
     programme(world)
     mei = _join(world, at=local(dt.date(2026, 11, 1), 10))  # before the till's orders
+    lan = _join(world, name="兰", phone="13900002222", at=local(dt.date(2026, 11, 1), 11))
     rows = (
         "单号,门店编码,时间,收银员工号,会员手机,会员卡号,SKU,数量,实收金额\n"
         "B1,S1,2026-11-20 13:00,G001,13900001111,,ALP-P1-BK-M,1,1299.00\n"
         "B2,S1,2026-11-20 14:00,G001,13900001111,,ALP-P1-BK-L,1,1299.00\n"
+        "B3,S1,2026-11-20 15:00,G001,13900002222,,ALP-P1-BK-L,1,1299.00\n"
     )
     bo = world.login(Client(), "bo")
     for _twice in range(2):
@@ -237,6 +239,10 @@ def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
     # Two parkas, earned once each despite the file coming twice, and gold (¥2,598 in 12 months)
     assert PointsEntry.objects.filter(account=account, kind="earn").count() == 2
     assert (services.balance(account), account.tier.code) == (100 + 1_299 + 1_299, "gold")
+    # Lan's one parka (¥1,299) made her silver in the same chunk, with its history row
+    other = Account.objects.get(customer_id=lan.pk)
+    assert other.tier.code == "silver" and other.tier_since == local(dt.date(2026, 11, 20), 15)
+    assert TierChange.objects.filter(account=other, reason="upgrade").count() == 1
 
 
 def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
