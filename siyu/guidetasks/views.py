@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from siyu.content import selectors as content_selectors
@@ -28,10 +29,10 @@ def _task_fields(request: HttpRequest) -> dict[str, Any]:
     scope = request.scope  # type: ignore[attr-defined]
     due = parse_datetime(post.get("due_at", ""))
     if due is None:
-        raise ValidationError({"due_at": "—"})
+        raise ValidationError({"due_at": _("Give the deadline as a date and time.")})
     brand = org_selectors.brand_list(scope=scope).filter(pk=int_param(post.get("brand"))).first()
     if brand is None:
-        raise ValidationError({"brand": "—"})
+        raise ValidationError({"brand": _("Choose a brand of your part of the organisation.")})
     content_id = int_param(post.get("content"))
     return {
         "brand": brand,
@@ -141,7 +142,9 @@ def contest_list(request: HttpRequest) -> HttpResponse:
             branch_id = int_param(post.get("branch"))
             starts_on, ends_on = parse_date(post.get("starts_on", "")), parse_date(post.get("ends_on", ""))  # fmt: skip
             if brand is None or starts_on is None or ends_on is None:
-                raise ValidationError({"brand": "—"})
+                raise ValidationError(
+                    {"starts_on": _("Choose a brand and give the first and last day.")}
+                )
             contests.contest_create(
                 scope=scope, actor=request.user, brand=brand,
                 branch=org_selectors.branch_list(scope=scope).filter(pk=branch_id).first() if branch_id else None,

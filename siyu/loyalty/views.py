@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from siyu.core.pages import flash_errors, int_param, period_params
 from siyu.loyalty import kpis, member_code, selectors, services
@@ -65,7 +66,7 @@ def _post(request: HttpRequest) -> None:
     if post.get("action") == "issue":
         template = scoped(CouponTemplate.objects.all(), scope).filter(pk=int_param(post.get("template"))).first()  # fmt: skip
         if template is None:
-            raise ValidationError({"template": "—"})
+            raise ValidationError({"template": _("Choose a coupon template.")})
         ids = [int(c) for c in post.get("customers", "").replace(",", " ").split() if c.isdigit()]
         services.coupons_issue(scope=scope, template=template, customer_ids=ids)
         return
@@ -73,7 +74,9 @@ def _post(request: HttpRequest) -> None:
 
     programme = scoped(Programme.objects.all(), scope).filter(pk=int_param(post.get("programme"))).first()  # fmt: skip
     if programme is None:
-        raise ValidationError({"programme": "—"})
+        raise ValidationError(
+            {"programme": _("No such programme in your part of the organisation.")}
+        )
     try:
         fields = {
             "points_per_yuan": Decimal(post.get("points_per_yuan", "1")),
@@ -82,7 +85,7 @@ def _post(request: HttpRequest) -> None:
             "grace_days": int(post.get("grace_days", "30")),
         }
     except (InvalidOperation, ValueError):
-        raise ValidationError({"points_per_yuan": "—"}) from None
+        raise ValidationError({"points_per_yuan": _("Give the settings as numbers.")}) from None
     setup.programme_settings_set(scope=scope, programme=programme, name=post.get("name", programme.name), **fields)  # fmt: skip
 
 
@@ -99,7 +102,7 @@ def member_card(request: HttpRequest, customer_id: int) -> HttpResponse:
         benefit = Benefit.objects.filter(pk=int_param(request.POST.get("benefit"))).first()
         try:
             if account is None or benefit is None:
-                raise ValidationError({"benefit": "—"})
+                raise ValidationError({"benefit": _("No such benefit for this member.")})
             services.benefit_use(scope=scope, account=account, benefit=benefit, staff_id=scope.staff_id, store_id=scope.store_id)  # fmt: skip
         except ValidationError as exc:
             flash_errors(request, exc)

@@ -245,3 +245,19 @@ def test_creating_a_task_for_many_guides_writes_one_assignment_each(
     with django_assert_max_num_queries(20):
         t = task(world, target=("branch", "north"), content=world.contents["all"])  # type: ignore[attr-defined]
     assert t.assignments.count() == guides + 2
+
+
+def test_the_task_form_says_what_is_wrong_and_makes_nothing(related_world: World) -> None:
+    world = related_world
+    hana = _api(world, "hana")
+    before = Task.objects.count()
+    form = {
+        "brand": world.brands["alpine"].pk, "kind": "share", "title": "转发", "level": "store",
+        "codes": "S1, S9", "due_at": "2099-01-01T10:00", "content": world.contents["all"].pk,  # type: ignore[attr-defined]
+    }  # fmt: skip
+    page = hana.post("/console/tasks/", form, follow=True).content.decode()
+    assert "S9" in page and Task.objects.count() == before  # an unknown store code, named
+    page = hana.post("/console/tasks/", {**form, "codes": "S1", "due_at": ""}, follow=True).content.decode()  # fmt: skip
+    assert "请填写截止日期和时间" in page and Task.objects.count() == before
+    made = hana.post("/console/tasks/", {**form, "codes": "S1"})
+    assert made.status_code == 302 and Task.objects.count() == before + 1
