@@ -263,7 +263,9 @@ def assignments_detect(
                 _complete(by_staff[staff], at=evidence["at"], how=DoneHow.AUTO, evidence=_jsonable(evidence))  # fmt: skip
                 touched.append(by_staff[staff])
         else:
-            friends = valid_friends(staff_ids=by_staff, since=task.starts_at, until=min(task.due_at, now))
+            friends = valid_friends(
+                staff_ids=by_staff, since=task.starts_at, until=min(task.due_at, now)
+            )
             for staff, rows in friends.items():
                 assignment = by_staff[staff]
                 if len(rows) == assignment.progress:
@@ -504,11 +506,9 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
                 )
                 continue
             invalid = set(filter(None, answer.get("invaliduser", "").split("|")))
-            for reminder in batch:
-                refused = invalid.issuperset(reminder.recipients)
-                Reminder.objects.filter(pk=reminder.pk).update(
-                    sent_at=timezone.now(), msgid=answer.get("msgid", ""),
-                    error="invalid WeCom user" if refused else "",
-                )  # fmt: skip
-                sent += not refused
+            refused = [r.pk for r in batch if invalid.issuperset(r.recipients)]
+            done = Reminder.objects.filter(pk__in=[r.pk for r in batch])
+            done.exclude(pk__in=refused).update(sent_at=timezone.now(), msgid=answer.get("msgid", ""))  # fmt: skip
+            done.filter(pk__in=refused).update(sent_at=timezone.now(), msgid=answer.get("msgid", ""), error="invalid WeCom user")  # fmt: skip
+            sent += len(batch) - len(refused)
     return sent

@@ -261,3 +261,14 @@ def test_the_task_form_says_what_is_wrong_and_makes_nothing(related_world: World
     assert "请填写截止日期和时间" in page and Task.objects.count() == before
     made = hana.post("/console/tasks/", {**form, "codes": "S1"})
     assert made.status_code == 302 and Task.objects.count() == before + 1
+
+
+def test_a_reminder_wecom_refuses_is_kept_with_the_reason(related_world: World, fake_wecom: Any) -> None:  # fmt: skip
+    world = related_world
+    wecom_members(world, fake_wecom)
+    fake_wecom.members["wx_gia"]["status"] = 5  # left the corp: WeCom lists her in invaliduser
+    t = task(world, target=("store", "s1"), content=world.contents["all"])  # type: ignore[attr-defined]
+    assert services.reminders_send(now=t.due_at - dt.timedelta(hours=1)) == 1  # Sam's summary
+    refused = Reminder.objects.get(task=t, kind="guide", staff=world.staff["gia"])
+    assert refused.sent_at is not None and refused.error == "invalid WeCom user"
+    assert [m["touser"] for m in fake_wecom.app_messages] == ["wx_sam"]
