@@ -263,3 +263,27 @@ def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
     assert again.status_code == 422 and "points" in again.json()["fields"]
     assert services.balance(account) == 20
     assert Coupon.objects.filter(account=account, reason="points").count() == 1
+
+
+def test_points_per_line_multiplier_tier_and_birthday_month() -> None:
+    from decimal import Decimal
+
+    from siyu.loyalty.models import Programme, Tier
+
+    programme = Programme(points_per_yuan=Decimal(1), birthday_multiplier=Decimal(2), line_multipliers={"outdoor": "1.5"})  # fmt: skip
+    gold = Tier(rank=2, points_multiplier=Decimal(2))
+    at = timezone.make_aware(dt.datetime(2026, 3, 5, 12))  # noqa: DTZ001 - made aware at once
+    lines = [("outdoor", 10_000), ("casual", 5_099)]  # ¥100 × 1.5 + ¥50.99
+    assert (
+        services.earn_points(programme=programme, tier=gold, lines=lines, birthday=None, at=at)
+        == 401
+    )
+    march = dt.date(1990, 3, 9)
+    assert (
+        services.earn_points(programme=programme, tier=gold, lines=lines, birthday=march, at=at)
+        == 803
+    )
+    plain = Programme(points_per_yuan=Decimal(1), birthday_multiplier=Decimal(2))
+    assert (
+        services.earn_points(programme=plain, tier=gold, lines=lines, birthday=None, at=at) == 301
+    )
