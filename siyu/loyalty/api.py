@@ -15,10 +15,8 @@ from pydantic import Field
 
 from siyu.api.refs import actor_of, ref, scope_of
 from siyu.core.periods import check_period
-from siyu.loyalty import kpis, member_code, selectors, services
+from siyu.loyalty import kpis, selectors, services
 from siyu.loyalty.models import Benefit, CouponTemplate
-from siyu.members.models import Customer
-from siyu.org.scope import Capability
 
 router = Router(tags=["loyalty"])
 
@@ -204,11 +202,7 @@ class CodeOut(Schema):
 def member_code_resolve(request: HttpRequest, code: str):
     """The member behind the code they show (this minute's or the last), with their cards."""
     scope = scope_of(request)
-    scope.require(Capability.SERVE_MEMBERS)
-    customer_id = member_code.member_code_resolve(code=code)
-    customer = ref(Customer, scope, customer_id or 0, "code") if customer_id else None
-    if customer is None:
-        raise ValidationError({"code": _("This code is not valid (any more).")})
+    customer = selectors.member_for_code(scope=scope, code=code)
     accounts = selectors.account_list(scope=scope, customer_id=customer.pk)
     return {"customer_id": customer.pk, "name": customer.name, "accounts": [_card(a) for a in accounts]}  # fmt: skip
 

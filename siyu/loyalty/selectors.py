@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -98,3 +99,25 @@ def points_history(*, account: Account) -> QuerySet[PointsEntry]:
 def balances(accounts: list[int]) -> dict[int, int]:
     rows = PointsEntry.objects.filter(account_id__in=accounts).values("account_id").annotate(n=Sum("points"))  # fmt: skip
     return {r["account_id"]: r["n"] or 0 for r in rows}
+
+
+def member_for_code(*, scope: Scope, code: str) -> Any:
+    """The customer behind a member code shown now (or in the last minute), if the caller
+    serves members and can see them; else a field error on `code` (outside the scope looks
+    like an expired code)."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    from siyu.loyalty.member_code import member_code_resolve
+    from siyu.members.selectors import customer_get
+    from siyu.org.scope import Capability
+
+    scope.require(Capability.SERVE_MEMBERS)
+    customer_id = member_code_resolve(code=code)
+    try:
+        if customer_id is None:
+            raise Http404
+        return customer_get(scope=scope, customer_id=customer_id)
+    except Http404:
+        raise ValidationError({"code": _("This code is not valid (any more).")}) from None

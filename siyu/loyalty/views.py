@@ -117,16 +117,11 @@ def member_card(request: HttpRequest, customer_id: int) -> HttpResponse:
 @scope_required(capability=Capability.SERVE_MEMBERS)
 def code_lookup(request: HttpRequest) -> HttpResponse:
     """Scan or type the code a member shows: straight to their customer card."""
-    from siyu.members.selectors import customer_get
-
     code = request.GET.get("code", "").strip()
     if code:
-        customer_id = member_code.member_code_resolve(code=code)
         try:
-            if customer_id is None:
-                raise Http404
-            customer = customer_get(scope=request.scope, customer_id=customer_id)  # type: ignore[attr-defined]
-        except Http404:
+            customer = selectors.member_for_code(scope=request.scope, code=code)  # type: ignore[attr-defined]
+        except ValidationError:
             return render(request, "loyalty/code_lookup.html", {"code": code, "unknown": True}, status=404)  # fmt: skip
         return redirect("workbench_customer", customer.pk)
     return render(request, "loyalty/code_lookup.html", {"code": ""})
