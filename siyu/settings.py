@@ -146,6 +146,9 @@ TRACKING_ADMISSION_WAIT = float(os.environ.get("TRACKING_ADMISSION_WAIT", "2"))
 # real gateway adapter is configured (see siyu/commerce/payments.py).
 COMMERCE_PAY_GATEWAY = os.environ.get("COMMERCE_PAY_GATEWAY", "dev")
 COMMERCE_PAY_KEY = os.environ.get("COMMERCE_PAY_KEY", "") or f"pay:{SECRET_KEY}"
+# A mall order not paid this many minutes after it was placed is cancelled (its coupon
+# goes back to the member).
+COMMERCE_PENDING_MINUTES = int(os.environ.get("COMMERCE_PENDING_MINUTES", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

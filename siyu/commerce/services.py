@@ -431,3 +431,26 @@ def refund_create(
 
     order_refunded(order=order, refund=refund)
     return refund
+
+
+def orders_cancel_unpaid(*, now: dt.datetime | None = None) -> int:
+    """Cancel mall orders left unpaid past COMMERCE_PENDING_MINUTES, one transaction each
+    (a payment arriving at the same moment wins: the row is locked and re-read), and give
+    back the coupon each one used; returns how many were cancelled."""
+    from django.conf import settings
+
+    from siyu.loyalty.services import coupon_release
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(minutes=settings.COMMERCE_PENDING_MINUTES)
+    cancelled = 0
+    for pk in Order.objects.filter(status=OrderStatus.PENDING, placed_at__lt=stale).values_list("pk", flat=True).order_by("pk"):  # fmt: skip
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=pk)
+            if order.status != OrderStatus.PENDING:
+                continue
+            order.status = OrderStatus.CANCELLED
+            order.save(update_fields=["status"])
+            coupon_release(order_id=order.pk)
+            cancelled += 1
+    return cancelled

@@ -502,6 +502,14 @@ def coupon_redeem(*, coupon: Coupon, order_id: int, discount_fen: int, at: dt.da
     return coupon
 
 
+def coupon_release(*, order_id: int) -> int:
+    """Give back the coupon an order used when the order is cancelled unpaid (if it is still
+    inside its validity, the member can use it again); returns how many were given back."""
+    return Coupon.objects.filter(order_id=order_id, status=CouponStatus.REDEEMED).update(
+        status=CouponStatus.ISSUED, redeemed_at=None, order_id=None, discount_fen=0
+    )
+
+
 @transaction.atomic
 def reward_redeem(*, scope: Scope, account: Account, template: CouponTemplate) -> Coupon:
     """Spend points on a reward (a coupon of a template with a points cost)."""

@@ -287,3 +287,30 @@ def test_points_per_line_multiplier_tier_and_birthday_month() -> None:
     assert (
         services.earn_points(programme=plain, tier=gold, lines=lines, birthday=None, at=at) == 301
     )
+
+
+def test_an_unpaid_order_is_cancelled_and_gives_its_coupon_back(world: World) -> None:
+    from siyu.commerce.models import Order
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei = _join(world)
+    coupon = Coupon.objects.get(account__customer_id=mei.pk)
+    unpaid = commerce_services.order_create(store=world.stores["s1"], items=[("ALP-P1-BK-M", 1)], customer_id=mei.pk, coupon_code=coupon.code)  # fmt: skip
+    assert commerce_services.orders_cancel_unpaid() == 0  # not yet: 30 minutes to pay
+    later = timezone.now() + dt.timedelta(minutes=31)
+    assert commerce_services.orders_cancel_unpaid(now=later) == 1
+    assert Order.objects.get(pk=unpaid.pk).status == "cancelled"
+    coupon.refresh_from_db()
+    assert (coupon.status, coupon.order_id) == ("issued", None)
+    # …and she can use it on her next order, which she pays
+    paid = _buy(world, mei, "ALP-P1-BK-M", coupon=coupon.code)
+    assert paid.status == "paid" and paid.total_fen == 124_900
+    # A payment notice for the cancelled order is refused
+    from siyu.commerce.payments import BadNotice
+
+    body, headers = notice(unpaid.number, unpaid.total_fen)
+    with pytest.raises(BadNotice):
+        commerce_services.payment_notice_handle(gateway_name="dev", body=body, headers=headers)
