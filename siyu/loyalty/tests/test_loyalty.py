@@ -314,3 +314,29 @@ def test_an_unpaid_order_is_cancelled_and_gives_its_coupon_back(world: World) ->
     body, headers = notice(unpaid.number, unpaid.total_fen)
     with pytest.raises(BadNotice):
         commerce_services.payment_notice_handle(gateway_name="dev", body=body, headers=headers)
+
+
+def test_a_group_programme_serves_brands_without_their_own(world: World) -> None:
+    from siyu.commerce.tests.factories import catalog, plan
+    from siyu.loyalty import setup
+
+    plan(world, "beta")
+    catalog(world)
+    programme(world)  # Alpine's own
+    ada = root(world)
+    setup.programme_save(scope=ada, brand=None, name="集团会员", join_bonus=10, tiers=[{"code": "member", "name": "集团卡", "rank": 0}])  # fmt: skip
+    # Hana (Alpine's HQ) may not set a group-wide programme
+    from siyu.org.scope import scope_for_user
+
+    with pytest.raises(ValidationError):
+        setup.programme_save(scope=scope_for_user(world.staff["hana"].user), brand=None, name="x", tiers=[{"code": "m", "name": "m", "rank": 0}])  # fmt: skip
+    # A Beta member joins and buys a Beta coat: the group's programme, not Alpine's
+    lin = member_services.customer_create(
+        name="琳", home_store=world.stores["x1"], identities={"phone": "13900003333"}, join_channel="pos",
+    )  # fmt: skip
+    order = commerce_services.order_create(store=world.stores["x1"], items=[("BET-C1-M", 1)], customer_id=lin.pk)  # fmt: skip
+    body, headers = notice(order.number, order.total_fen, paid_at=timezone.now())
+    commerce_services.payment_notice_handle(gateway_name="dev", body=body, headers=headers)
+    account = Account.objects.select_related("programme").get(customer_id=lin.pk)
+    assert account.programme.name == "集团会员"
+    assert services.balance(account) == 10 + 999
