@@ -44,6 +44,9 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients sending them")
     parser.add_argument(
+        "--web-processes", type=int, default=1, help="web processes the tracking clients share"
+    )
+    parser.add_argument(
         "--tracking-db",
         default="sqlite",
         choices=["sqlite", "postgres"],

@@ -111,10 +111,12 @@ def _raw_rate(rows: int) -> float:
     return rate
 
 
-def _post_all(port: int, bodies: list[bytes], key: str, clients: int) -> list[dict]:
-    chunks = [bodies[i::clients] for i in range(clients)]
+def _post_all(port: int | list[int], bodies: list[bytes], key: str, clients: int) -> list[dict]:
+    ports = port if isinstance(port, list) else [port]
+    chunks = [(ports[i % len(ports)], bodies[i::clients]) for i in range(clients)]
 
-    def post(chunk: list[bytes]) -> list[dict]:
+    def post(work: tuple[int, list[bytes]]) -> list[dict]:
+        port, chunk = work
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         answers = []
         for body in chunk:
@@ -184,22 +186,29 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     log(
         f"tracking: {n:,} events in {len(bodies)} batches of 1,000 ({sum(map(len, bodies)) / len(bodies) / 1024:.0f} KB each)"
     )
-    port = free_port()
-    web = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
-        [sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
-         f"--threads={args.clients}", "siyu.wsgi:application"],
-        env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    # One web process by default; `--web-processes N` runs N (clients spread over them), the
+    # scale-out a PostgreSQL deployment would use (on SQLite one file takes one writer).
+    ports = [free_port() for _p in range(args.web_processes)]
+    webs = [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
+            [sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
+             f"--threads={max(args.clients // len(ports), 1)}", "siyu.wsgi:application"],
+            env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]  # fmt: skip
     try:
-        wait_up(port)
-        _post_all(port, bodies[:2], key, 1)  # warm the process up (imports, caches)
+        for port in ports:
+            wait_up(port)
+            _post_all(port, bodies[:2], key, 1)  # warm each process up (imports, caches)
         started = time.perf_counter()
-        answers = _post_all(port, bodies[2:], key, args.clients)
+        answers = _post_all(ports, bodies[2:], key, args.clients)
         seconds = time.perf_counter() - started
-        resent = _post_all(port, bodies[:5], key, 1)
+        resent = _post_all(ports, bodies[:5], key, 1)
     finally:
-        web.terminate()
-        web.wait()
+        for web in webs:
+            web.terminate()
+            web.wait()
     accepted = sum(a["accepted"] for a in answers)
     assert accepted == n - 2000 and not any(a["rejected"] for a in answers), answers[:1]
     assert sum(a["accepted"] for a in resent) == 0
@@ -210,7 +219,7 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     yield result(
         "tracking_ingest_events_per_second", f"{n:,} events ({args.tracking_db})", accepted / seconds,
         "events/s", baseline, baseline_is="raw executemany … ON CONFLICT DO NOTHING, same rows and database",
-        clients=args.clients, seconds=round(seconds, 2), rollup_rows=rollup_rows,
+        clients=args.clients, web_processes=args.web_processes, seconds=round(seconds, 2), rollup_rows=rollup_rows,
         target=100_000 if args.tracking_db == "sqlite" else 30_000,
         time_zone=settings.TIME_ZONE, day=str(timezone.localdate()),
     )  # fmt: skip
