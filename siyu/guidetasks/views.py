@@ -229,7 +229,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         {
             "assignments": selectors.my_assignments(scope=scope),
             "ranks": selectors.my_ranks(scope=scope),
-        },  # fmt: skip
+            "now": timezone.now(),
+        },
     )
 
 

@@ -222,7 +222,7 @@ def test_workbench_shows_my_tasks_and_the_forward_completes_at_once(related_worl
     assert t.title in panel and 'data-testid="open-tasks">2<' in panel  # and related_world's
     gia.post(f"/m/content/{world.contents['north'].pk}/forward/", {"channel": "chat"})  # type: ignore[attr-defined]
     page = gia.get("/m/tasks/").content.decode()
-    assert 'data-testid="done"' in page
+    assert 'data-testid="done"' in page and 'data-testid="overdue"' not in page
     assert _mine(world, "gia", t).status == "done"
 
 
@@ -272,3 +272,12 @@ def test_a_reminder_wecom_refuses_is_kept_with_the_reason(related_world: World, 
     refused = Reminder.objects.get(task=t, kind="guide", staff=world.staff["gia"])
     assert refused.sent_at is not None and refused.error == "invalid WeCom user"
     assert [m["touser"] for m in fake_wecom.app_messages] == ["wx_sam"]
+
+
+def test_an_overdue_task_says_so_on_the_guides_list(related_world: World) -> None:
+    world = related_world
+    t = task(world, target=("staff", "gia"), kind="checklist", checklist=["陈列"])
+    Task.objects.filter(pk=t.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    t.assignments.update(due_at=timezone.now() - dt.timedelta(hours=1))
+    page = _api(world, "gia").get("/m/tasks/").content.decode()
+    assert 'data-testid="overdue"' in page and "去完成" in page
