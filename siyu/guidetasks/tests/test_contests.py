@@ -1,4 +1,4 @@
-"""Contests and leaderboards, and the mobile BI page, through the API and pages."""
+"""Contests and leaderboards through the API and pages."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from siyu.commerce import services as commerce_services
 from siyu.commerce.models import Order
 from siyu.commerce.tests.factories import local, notice, root
 from siyu.conftest import World
-from siyu.content import services as content_services
-from siyu.guidetasks import contests, services
+from siyu.guidetasks import contests
 from siyu.guidetasks.models import Contest
 from siyu.org.scope import scope_for_user
 
@@ -131,28 +130,3 @@ def test_contest_input_and_who_sees_it(related_world: World) -> None:
     bo = world.login(Client(), "bo")
     refused = bo.post("/api/v1/contests", body, content_type="application/json")
     assert refused.status_code == 422 and "branch" in refused.json()["fields"]
-
-
-def test_branch_managers_mobile_bi_keeps_to_the_branch(related_world: World) -> None:
-    world = related_world
-    # Given the POS orders of 2026-11-20 (related_world: S1 two, S2 one, S3 and X1 one each)
-    bo = world.login(Client(), "bo")
-    figures = bo.get("/api/v1/bi?day=2026-11-20").json()
-    assert [(s["label"], s["rank"], s["sales_fen"]) for s in figures["stores"]] == [
-        ("门店S1", 1, 100_000), ("门店S2", 2, 50_000),
-    ]  # fmt: skip
-    assert figures["guides"] == []  # a branch manager sees stores, not each guide
-    # And today: Gia forwards "north" again, completing related_world's share task for North
-    content_services.content_forward(staff=world.staff["gia"], content=world.contents["north"], channel="chat")  # type: ignore[attr-defined]  # fmt: skip
-    services.assignments_detect(task_id=world.tasks["north"].pk)  # type: ignore[attr-defined]
-    today = {s["label"]: s for s in bo.get(f"/api/v1/bi?day={TODAY()}").json()["stores"]}
-    assert set(today) == {"门店S1", "门店S2"}
-    assert (today["门店S1"]["share_rate"], today["门店S2"]["share_rate"]) == ("1.0000", "0.0000")
-    assert (today["门店S1"]["completion"], today["门店S2"]["completion"]) == ("1.0000", "0.0000")
-    page = bo.get(f"/m/bi/?day={TODAY()}").content.decode()
-    assert "门店S1" in page and "门店S2" in page
-    assert "门店S3" not in page and "门店X1" not in page
-    # A store manager also sees each of the store's guides
-    sam = world.login(Client(), "sam").get(f"/api/v1/bi?day={TODAY()}").json()
-    assert [s["label"] for s in sam["stores"]] == ["门店S1"]
-    assert [(g["label"], g["forwards"], g["done"]) for g in sam["guides"]] == [("Gia", 2, 1)]
