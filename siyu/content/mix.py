@@ -95,12 +95,10 @@ class ShareRate:
 
 
 def share_rate(*, scope: Scope, start: dt.date, end: dt.date) -> ShareRate:
-    low, high = period_bounds(start, end)
-    guides = scoped(Staff.objects.filter(role=Role.GUIDE, status=StaffStatus.EMPLOYED), scope)
-    sharing = guides.filter(
-        pk__in=Forward.objects.filter(at__gte=low, at__lt=high).values("staff_id")
-    ).count()
-    active = guides.count()
+    """The scope's share rate: its stores' figures added up (one rule, `store_shares`)."""
+    stores = store_shares(scope=scope, start=start, end=end).values()
+    active = sum(s.active_guides for s in stores)
+    sharing = sum(s.sharing_guides for s in stores)
     return ShareRate(active_guides=active, sharing_guides=sharing, share_rate=rate(sharing, active))
 
 

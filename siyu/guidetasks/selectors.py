@@ -80,6 +80,14 @@ def assignment_get(*, scope: Scope, assignment_id: int) -> Assignment:
     )
 
 
+def _still_open(now: dt.datetime) -> Q:
+    """Open work a guide still sees: started, and not past the detection's late window (the
+    list and the badge count the same assignments)."""
+    from siyu.guidetasks.services import LATE_WINDOW
+
+    return Q(status=AssignmentStatus.OPEN, task__starts_at__lte=now, due_at__gt=now - LATE_WINDOW)
+
+
 def my_assignments(*, scope: Scope, now: dt.datetime | None = None) -> list[Assignment]:
     """The caller's assignments of running tasks: open ones by deadline, then those done in
     the last day (so today's work stays visible once done)."""
@@ -89,13 +97,13 @@ def my_assignments(*, scope: Scope, now: dt.datetime | None = None) -> list[Assi
     qs = (
         Assignment.objects.filter(staff_id=scope.staff_id, task__status=TaskStatus.ACTIVE)
         .filter(
-            Q(status=AssignmentStatus.OPEN, task__starts_at__lte=now)
+            _still_open(now)
             | Q(status=AssignmentStatus.DONE, done_at__gte=now - dt.timedelta(days=1))
-        )
+        )  # fmt: skip
         .select_related("task", "task__content")
         .order_by("status", "due_at", "id")
     )
-    return [a for a in qs if a.status == AssignmentStatus.DONE or a.due_at > now - dt.timedelta(days=14)]  # fmt: skip
+    return list(qs)
 
 
 def open_count(*, scope: Scope, now: dt.datetime | None = None) -> int:
@@ -103,10 +111,7 @@ def open_count(*, scope: Scope, now: dt.datetime | None = None) -> int:
     if scope.staff_id is None:
         return 0
     now = now or timezone.now()
-    return Assignment.objects.filter(
-        staff_id=scope.staff_id, status=AssignmentStatus.OPEN, task__status=TaskStatus.ACTIVE,
-        task__starts_at__lte=now,
-    ).count()  # fmt: skip
+    return Assignment.objects.filter(_still_open(now), staff_id=scope.staff_id, task__status=TaskStatus.ACTIVE).count()  # fmt: skip
 
 
 @dataclass

@@ -39,14 +39,6 @@ class AccountOut(Schema):
         return obj["tier_name"] if isinstance(obj, dict) else obj.tier.name
 
 
-def _account(account: Any) -> dict[str, Any]:
-    return {
-        "id": account.pk, "programme_id": account.programme_id, "customer_id": account.customer_id,
-        "tier": account.tier.code, "tier_name": account.tier.name,
-        "tier_since": account.tier_since, "tier_until": account.tier_until,
-    }  # fmt: skip
-
-
 @router.get("/loyalty/accounts", response=list[AccountOut])
 @paginate(CursorPagination, ordering=("-id",), page_size=50)
 def account_list(request: HttpRequest, customer: int | None = None):
@@ -79,7 +71,7 @@ class CardOut(AccountOut):
 def _card(account: Any) -> dict[str, Any]:
     card = selectors.card(account=account)
     return {
-        **_account(account), "balance": card.balance, "expiring": card.expiring,
+        **AccountOut.from_orm(account).dict(), "balance": card.balance, "expiring": card.expiring,
         "benefits": [
             {"code": b.benefit.code, "name": b.benefit.name, "used": b.used, "left": b.left, "available": b.available}
             for b in card.benefits
