@@ -130,7 +130,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         # 64 MiB page cache per connection: indexes on hashed keys are written in random
         # order, and SQLite's 2 MiB default makes large imports slow down as tables grow.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
+        # The WAL is copied back into the database (a checkpoint, with an fsync) by the commit
+        # that takes it past wal_autocheckpoint pages. At SQLite's default of 1,000 pages
+        # (4 MiB) a batch of events or a chunk of POS orders checkpointed at nearly every
+        # commit, rewriting the same hot index pages each time: 20–25 % of ingestion's time.
+        # At 16,384 pages (64 MiB) a page dirtied by many commits is copied back once.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
+            "PRAGMA wal_autocheckpoint=16384;"
+        ),
     }
 # Keep each server thread's connection between requests: opening one (and, on SQLite,
 # running the pragmas above) cost more than the work of a small request such as a callback.

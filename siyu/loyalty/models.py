@@ -118,7 +118,10 @@ class PointsKind(models.TextChoices):
 class PointsEntry(models.Model):
     """One movement of points (append-only); positive entries are lots with an expiry."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="points")
+    # Found through the (account, at) index, which leads with it.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="points", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=PointsKind.choices)
     points = models.BigIntegerField()  # signed
     expires_on = models.DateField(null=True, blank=True)  # lots only
