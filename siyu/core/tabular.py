@@ -51,12 +51,23 @@ def read_rows(upload: BinaryIO, filename: str) -> list[dict[str, Any]]:
 
 def canonical(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     """A row keyed by canonical names, whichever of a column's aliases (Chinese or English)
-    the file used; text values stripped."""
-    out = {}
-    for key, aliases in headers.items():
-        for alias in aliases:
-            if alias in row:
-                value = row[alias]
-                out[key] = value.strip() if isinstance(value, str) else value
-                break
-    return out
+    the file used; text values stripped. Which alias a file uses is worked out once per set
+    of columns (every row of a file has the same), not per row and column."""
+    columns = tuple(row)
+    plan = _plans.get((id(headers), columns))
+    if plan is None or plan[0] is not headers:
+        names = [
+            (key, next(alias for alias in aliases if alias in row))
+            for key, aliases in headers.items()
+            if any(alias in row for alias in aliases)
+        ]
+        if len(_plans) > 256:
+            _plans.clear()
+        plan = _plans[(id(headers), columns)] = (headers, names)
+    return {
+        key: value.strip() if isinstance(value := row[alias], str) else value
+        for key, alias in plan[1]
+    }
+
+
+_plans: dict[tuple[int, tuple[str, ...]], tuple[dict, list[tuple[str, str]]]] = {}

@@ -359,11 +359,15 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
                 attribution.link_id, attribution.staff_id, attribution.store_id,
             )  # fmt: skip
             row.content_id = row.content_id or attribution.content_id
+            if row.content_id == attribution.content_id:
+                row.content_brand_id = attribution.brand_id
         if row.identity is not None:
             row.identified_id = customers.get(row.identity)
-    brands = content_brands({r.content_id for r in rows if r.content_id})
+    other = {r.content_id for r in rows if r.content_id and r.content_brand_id is None}
+    brands = content_brands(other) if other else {}
     for row in rows:
-        row.content_brand_id = brands.get(row.content_id) if row.content_id else None
+        if row.content_id and row.content_brand_id is None:
+            row.content_brand_id = brands.get(row.content_id)
     places = store_places({r.store_id for r in rows if r.store_id})
     group_commit.write(_Batch(source.pk, rows, places, now, result))
     return result
@@ -463,10 +467,11 @@ EVENT_COLUMNS = [
 
 
 def _insert_events(batches: list[tuple[int, list[Row]]], now: dt.datetime) -> set[str]:
-    received = sql.db_datetime(now)
+    stamp = sql.datetime_adapter()
+    received = stamp(now)
     values = [
         (
-            r.id, source_id, r.type, sql.db_datetime(r.occurred_at), received, str(r.day), r.customer_id, r.device_id, r.link_id, r.content_id,
+            r.id, source_id, r.type, stamp(r.occurred_at), received, str(r.day), r.customer_id, r.device_id, r.link_id, r.content_id,
             r.staff_id, r.store_id, r.page, r.product_code, r.order_ref, r.dwell_ms, r.amount_fen,
             r.properties,
         )
@@ -486,12 +491,9 @@ def _device_links(devices: set[str]) -> dict[str, int]:
     table = DeviceLink._meta.db_table
     found: dict[str, int] = {}
     with sql.driver_cursor() as cursor:
-        for chunk in sql.chunks(sorted(devices), 900):
-            cursor.execute(
-                f"SELECT device_id, customer_id FROM {table} "  # noqa: S608
-                f"WHERE device_id IN ({', '.join([sql.mark()] * len(chunk))})",
-                list(chunk),
-            )
+        for chunk in sql.chunks(sorted(devices), 5000):
+            where, params = sql.any_of("device_id", chunk)
+            cursor.execute(f"SELECT device_id, customer_id FROM {table} WHERE {where}", params)  # noqa: S608
             found.update(cursor.fetchall())
     return found
 
@@ -511,12 +513,12 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
     # device's link (the ORM would spell this as a CASE of one WHEN per device: far slower).
     events, links = Event._meta.db_table, DeviceLink._meta.db_table
     with sql.driver_cursor() as cursor:
-        for chunk in sql.chunks(sorted(new)):
+        for chunk in sql.chunks(sorted(new), 5000):
+            where, params = sql.any_of("device_id", chunk)
             cursor.execute(
                 f"UPDATE {events} SET customer_id = (SELECT l.customer_id FROM {links} l "  # noqa: S608
-                f"WHERE l.device_id = {events}.device_id) WHERE customer_id IS NULL "
-                f"AND device_id IN ({', '.join([sql.mark()] * len(chunk))})",
-                list(chunk),
+                f"WHERE l.device_id = {events}.device_id) WHERE customer_id IS NULL AND {where}",
+                params,
             )
     for row in rows:
         if row.customer_id is None and row.device_id in new:
@@ -650,12 +652,13 @@ def _activity(rows: list[Row]) -> None:
     if not summary:
         return
     table = CustomerActivity._meta.db_table
+    stamp = sql.datetime_adapter()
     newer = f"excluded.last_seen_at > {table}.last_seen_at"
     sql.upsert(
         table,
         ["customer_id", "last_seen_at", "last_type", "last_content_id", "events", "carts", "orders"],
         [
-            (customer, sql.db_datetime(at), kind, content, events, carts, orders)
+            (customer, stamp(at), kind, content, events, carts, orders)
             for customer, (at, kind, content, events, carts, orders) in sorted(summary.items())
         ],
         conflict="customer_id",
