@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from siyu.core import sql
 from siyu.members import pii
 from siyu.members.models import (
     Consent,
@@ -119,11 +120,17 @@ def customer_ids_by_identity(pairs: set[tuple[str, str]]) -> dict[tuple[str, str
         if kind != "phone":
             by_kind[kind].add(value)
     found: dict[tuple[str, str], int] = {}
-    for kind, values in by_kind.items():
-        rows = Identity.objects.filter(kind=kind, platform="", key__in=values).values_list(
-            "key", "customer_id"
-        )
-        found.update({(kind, key): customer for key, customer in rows})
+    table = Identity._meta.db_table
+    with sql.driver_cursor() as cursor:  # plain SQL: the ORM binds each of the keys in Python
+        for kind, values in by_kind.items():
+            for chunk in sql.chunks(sorted(values), 5000):
+                where, params = sql.any_of("key", chunk)
+                cursor.execute(
+                    f"SELECT key, customer_id FROM {table} "  # noqa: S608
+                    f"WHERE kind = {sql.mark()} AND platform = '' AND {where}",
+                    [kind, *params],
+                )
+                found.update({(kind, key): customer for key, customer in cursor.fetchall()})
     return found
 
 

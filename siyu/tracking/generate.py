@@ -219,9 +219,9 @@ def _write_day(
                 ctx, Event._meta.db_table, services.EVENT_COLUMNS, rows[start : start + 5000]
             )
         insert_rows(ctx, DailyStat._meta.db_table, services.STAT_COLUMNS, [
-            (d, dim, key, *where, c["pv"], len(viewers.get((d, dim, key), ())), c["dwell_ms"],
-             c["carts"], c["orders"], c["sales_fen"])
-            for (d, dim, key), (where, c) in figures.items()
+            (d, dim, key, *where, pv, len(viewers.get((d, dim, key), ())), dwell_ms, carts, orders,
+             sales_fen)
+            for (d, dim, key), (where, (pv, dwell_ms, carts, orders, sales_fen)) in figures.items()
         ])  # fmt: skip
         insert_rows(ctx, DailyVisitor._meta.db_table, ["day", "dim", "key", "visitor"], [
             (d, dim, key, visitor) for (d, dim, key), people in viewers.items() for visitor in people

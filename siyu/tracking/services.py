@@ -565,8 +565,9 @@ def _dims(row: Row, places: dict[int, tuple[int, int]]) -> list[tuple[str, int, 
 
 
 def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
-    """What `rows` add to the rollups: {(day, dim, key): (where, {field: n})} and the viewers
-    per (day, dim, key). Plain lists and ints: this runs for every event of every batch."""
+    """What `rows` add to the rollups: {(day, dim, key): (where, [n per STAT_FIELDS])} and
+    the viewers per (day, dim, key). Plain lists and ints: this runs for every event of every
+    batch."""
     sums: dict[tuple, list[int]] = {}
     where_of: dict[tuple, tuple] = {}
     viewers: dict[tuple, set[str]] = defaultdict(set)
@@ -587,16 +588,16 @@ def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
                     total[i] += n
             if viewed:
                 viewers[target].add(visitor)
-    figures = {t: (where_of[t], dict(zip(STAT_FIELDS, v, strict=True))) for t, v in sums.items()}
-    return figures, viewers
+    return {t: (where_of[t], v) for t, v in sums.items()}, viewers
 
 
 def _rollup(rows: list[Row], places: dict) -> None:
     figures, viewers = rollup_deltas(rows, places)
     if not figures:
         return
+    days = {day: str(day) for day, _dim, _key in figures}
     candidates = [
-        (str(day), dim, key, visitor)
+        (days[day], dim, key, visitor)
         for (day, dim, key), people in viewers.items()
         for visitor in people
     ]
@@ -607,17 +608,16 @@ def _rollup(rows: list[Row], places: dict) -> None:
             returning="CAST(day AS TEXT), dim, key", conflict="day, dim, key, visitor",
         )
     )  # fmt: skip
+    stats = []
+    for (day, dim, key), (where, (pv, dwell_ms, carts, orders, sales_fen)) in figures.items():
+        target = (days[day], dim, key)
+        stats.append((*target, *where, pv, new_viewers[target], dwell_ms, carts, orders, sales_fen))
+    # In key order, so concurrent writers on PostgreSQL lock rows in the same order (sorted
+    # by text and ints: comparing date objects was a visible cost).
+    stats.sort(key=lambda row: row[:3])
     table = DailyStat._meta.db_table
     sql.upsert(
-        table, STAT_COLUMNS,
-        [
-            (
-                str(day), dim, key, *where, counts["pv"], new_viewers[(str(day), dim, key)],
-                counts["dwell_ms"], counts["carts"], counts["orders"], counts["sales_fen"],
-            )
-            for (day, dim, key), (where, counts) in sorted(figures.items())
-        ],
-        conflict="day, dim, key",
+        table, STAT_COLUMNS, stats, conflict="day, dim, key",
         updates=", ".join(
             f"{c} = {table}.{c} + excluded.{c}" for c in ("pv", "uv", "dwell_ms", "carts", "orders", "sales_fen")
         ),
@@ -694,8 +694,8 @@ def rollups_recompute(
         deltas, people = rollup_deltas(batch, places)
         for target, (where, counts) in deltas.items():
             current = figures.setdefault(target, {"where": where, **dict.fromkeys(STAT_FIELDS, 0)})
-            for name in STAT_FIELDS:
-                current[name] += counts[name]
+            for name, n in zip(STAT_FIELDS, counts, strict=True):
+                current[name] += n
         for target, seen in people.items():
             viewers[target] |= seen
         batch.clear()
