@@ -56,6 +56,11 @@ def main() -> None:
         "--pos-orders", type=int, default=50_000, help="POS orders the commerce benchmark imports"
     )
     parser.add_argument(
+        "--pos-only",
+        action="store_true",
+        help="commerce: only the POS import (no seed database: routing and settlement skipped)",
+    )
+    parser.add_argument(
         "--web-server",
         default="waitress",
         choices=["waitress", "granian"],

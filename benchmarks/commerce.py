@@ -219,5 +219,7 @@ def _seed_orders(args, bench_dir: Path) -> Iterator[dict]:
 
 def run(args, bench_dir: Path) -> Iterator[dict]:
     yield from _pos_import(args, bench_dir)
+    if args.pos_only:
+        return
     yield from _routing(args, bench_dir)
     yield from _seed_orders(args, bench_dir)
