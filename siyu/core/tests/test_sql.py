@@ -1,0 +1,62 @@
+"""The batch-write helpers imports and ingestion use (core.sql, core.tabular)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from siyu.commerce.pos_import import HEADERS
+from siyu.core import sql
+from siyu.core.models import PeriodicRun
+from siyu.core.tabular import canonical
+from siyu.tracking.models import EventSource, SourceKind
+
+
+def test_dicts_insert_fills_defaults_adapts_values_and_returns_ids_in_order(db) -> None:
+    before = timezone.now()
+    rows = [
+        {"name": "a", "kind": SourceKind.H5, "prefix": "p1", "key_hash": "h1"},
+        {"name": "b", "kind": "server", "prefix": "p2", "key_hash": "h2", "active": False},
+        {"name": "c", "kind": SourceKind.SERVER, "prefix": "p3", "key_hash": "h3"},
+    ]  # the middle row has other keys: it is written with a plan of its own
+    ids = sql.dicts_insert(EventSource, rows)
+    stored = EventSource.objects.in_bulk(ids)
+    assert [stored[i].name for i in ids] == ["a", "b", "c"]
+    assert [stored[i].kind for i in ids] == ["h5", "server", "server"]
+    assert [stored[i].active for i in ids] == [True, False, True]  # the default where left out
+    assert all(before <= stored[i].created_at <= timezone.now() for i in ids)  # auto_now_add
+
+
+def test_dicts_insert_writes_aware_datetimes_as_the_orm_does(db) -> None:
+    shanghai = dt.datetime(2026, 11, 24, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    ids = sql.dicts_insert(
+        PeriodicRun,
+        [
+            {"name": "one", "last_run_at": shanghai},
+            {"name": "two", "last_run_at": shanghai},  # the same moment again (remembered)
+            {"name": "three", "last_run_at": None},
+        ],
+    )
+    stored = PeriodicRun.objects.in_bulk(ids)
+    assert [stored[i].last_run_at for i in ids] == [shanghai, shanghai, None]
+    assert PeriodicRun.objects.filter(last_run_at=shanghai).count() == 2  # found by the ORM
+
+
+def test_dicts_insert_refuses_a_field_the_model_lacks_and_writes_nothing(db) -> None:
+    with pytest.raises(ValueError, match="no fields"):
+        sql.dicts_insert(PeriodicRun, [{"name": "x", "colour": "red"}])
+    assert not PeriodicRun.objects.filter(name="x").exists()
+
+
+def test_canonical_reads_either_alias_and_strips_text() -> None:
+    chinese = {"单号": " A1 ", "门店编码": "S1", "数量": 2}
+    english = {"pos_no": "B2", "store": " S2", "quantity": "1"}
+    assert canonical(chinese, HEADERS) == {"pos_no": "A1", "store": "S1", "quantity": 2}
+    assert canonical(english, HEADERS) == {"pos_no": "B2", "store": "S2", "quantity": "1"}
+    # A second file with the first one's columns: the same answer from the remembered plan.
+    assert canonical({"单号": "C3", "门店编码": "S3 ", "数量": 5}, HEADERS) == {
+        "pos_no": "C3", "store": "S3", "quantity": 5,
+    }  # fmt: skip
