@@ -5,6 +5,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def _drop_index(table: str, column: str, digest: str) -> migrations.RunSQL:
+    """Drop the index Django made for a foreign key (named table_column_digest)."""
+    name = f"{table}_{column}_{digest}"
+    return migrations.RunSQL(
+        f'DROP INDEX IF EXISTS "{name}"',
+        reverse_sql=f'CREATE INDEX "{name}" ON "{table}" ("{column}")',
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("commerce", "0001_catalog_orders_commission"),
@@ -80,30 +89,12 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "commerce_commissionentry_staff_id_970ca254"',
-                    reverse_sql='CREATE INDEX "commerce_commissionentry_staff_id_970ca254" ON "commerce_commissionentry" ("staff_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "commerce_commissionentry_store_id_a5e092e2"',
-                    reverse_sql='CREATE INDEX "commerce_commissionentry_store_id_a5e092e2" ON "commerce_commissionentry" ("store_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "commerce_order_branch_id_70aed3ed"',
-                    reverse_sql='CREATE INDEX "commerce_order_branch_id_70aed3ed" ON "commerce_order" ("branch_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "commerce_order_brand_id_8351f23c"',
-                    reverse_sql='CREATE INDEX "commerce_order_brand_id_8351f23c" ON "commerce_order" ("brand_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "commerce_order_staff_id_29217fd0"',
-                    reverse_sql='CREATE INDEX "commerce_order_staff_id_29217fd0" ON "commerce_order" ("staff_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "commerce_order_store_id_f48d4b4e"',
-                    reverse_sql='CREATE INDEX "commerce_order_store_id_f48d4b4e" ON "commerce_order" ("store_id")',
-                ),
+                _drop_index("commerce_commissionentry", "staff_id", "970ca254"),
+                _drop_index("commerce_commissionentry", "store_id", "a5e092e2"),
+                _drop_index("commerce_order", "branch_id", "70aed3ed"),
+                _drop_index("commerce_order", "brand_id", "8351f23c"),
+                _drop_index("commerce_order", "staff_id", "29217fd0"),
+                _drop_index("commerce_order", "store_id", "f48d4b4e"),
             ],
         ),
     ]
