@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,14 +31,13 @@ REFERENCE_DAY = dt.date(2026, 11, 20)
 
 def run(args, bench_dir: Path) -> Iterator[dict]:
     scale = seed_database(bench_dir, args.customers)
-    from django.core.exceptions import ValidationError
-    from django.db import OperationalError, connection
     from django.utils import timezone
 
     from siyu.commerce.models import Order
     from siyu.commerce.selectors import net_spend
     from siyu.core import generator as gen
     from siyu.core.periods import group_zone
+    from siyu.core.testing.race import race
     from siyu.loyalty import evaluation, services
     from siyu.loyalty import generate as loyalty_generate
     from siyu.loyalty.models import Account, Coupon, CouponTemplate, Programme
@@ -48,7 +46,9 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     if not Order.objects.exists():
         raise SystemExit("the seed database has no orders: run `make bench ONLY=commerce` first")
     if not Programme.objects.exists():
-        log("loyalty: adding programmes, accounts, points and coupons to the benchmark database once")
+        log(
+            "loyalty: adding programmes, accounts, points and coupons to the benchmark database once"
+        )
         sizes = {**gen.SCALES["seed"], "customers": Customer.objects.count()}
         loyalty_generate.generate(gen.Context(seed=42, today=REFERENCE_DAY, **sizes))
     accounts = Account.objects.count()
@@ -93,33 +93,15 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
 
     # Fifty at once on one coupon.
     contested = services.coupon_issue(template=template, account=holders[0], reason="bench", at=timezone.now())  # fmt: skip
-    barrier, outcomes = threading.Barrier(50), []
-
-    def attempt(n: int) -> None:
-        barrier.wait()
-        try:
-            for _try in range(500):
-                try:
-                    services.coupon_redeem(coupon=contested, order_id=20_000_000 + n, discount_fen=1_000, at=timezone.now())  # fmt: skip
-                    outcomes.append("redeemed")
-                except ValidationError:
-                    outcomes.append("refused")
-                except OperationalError:
-                    time.sleep(0.005)
-                    continue
-                return
-        finally:
-            connection.close()
-
     started = time.perf_counter()
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(
+        lambda n: services.coupon_redeem(
+            coupon=contested, order_id=20_000_000 + n, discount_fen=1_000, at=timezone.now()
+        )  # fmt: skip
+    )
     seconds = time.perf_counter() - started
     yield result(
         "loyalty_coupon_race_redemptions", f"{scale}, 50 threads on one coupon (SQLite file)",
-        outcomes.count("redeemed"), "redemptions", 1, baseline_is="exactly one",
+        outcomes.count("ok"), "redemptions", 1, baseline_is="exactly one",
         refused=outcomes.count("refused"), seconds=round(seconds, 3),
     )  # fmt: skip

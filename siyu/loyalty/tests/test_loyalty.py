@@ -5,19 +5,17 @@ claw-back on a refund, expiry on schedule, and a coupon that fifty people try at
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 
 from siyu.commerce import services as commerce_services
 from siyu.commerce.tests.factories import local, notice, root
 from siyu.conftest import World
+from siyu.core.testing.race import race
 from siyu.loyalty import member_code, services
 from siyu.loyalty.models import Account, Coupon, PointsEntry, TierChange
 from siyu.loyalty.tests.factories import programme
@@ -156,29 +154,11 @@ def test_fifty_concurrent_attempts_redeem_a_coupon_once(world: World) -> None:
     programme(world)
     mei = _join(world)
     coupon = Coupon.objects.get(account__customer_id=mei.pk)
-    barrier, results = threading.Barrier(50), []
-
-    def attempt(n: int) -> None:
-        barrier.wait()
-        try:
-            for _try in range(200):
-                try:
-                    services.coupon_redeem(coupon=coupon, order_id=10_000 + n, discount_fen=5_000, at=timezone.now())  # fmt: skip
-                    results.append("ok")
-                except ValidationError:
-                    results.append("refused")
-                except OperationalError:  # SQLite's shared test database: busy, try again
-                    time.sleep(0.01)
-                    continue
-                return
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(
+        lambda n: services.coupon_redeem(
+            coupon=coupon, order_id=10_000 + n, discount_fen=5_000, at=timezone.now()
+        )  # fmt: skip
+    )
     assert sorted(results).count("ok") == 1 and len(results) == 50
     coupon.refresh_from_db()
     assert coupon.status == "redeemed" and 10_000 <= coupon.order_id < 10_050
