@@ -261,10 +261,17 @@ def net_spend(
     orders = Order.objects.filter(
         status=OrderStatus.PAID, customer_id__isnull=False, paid_at__gte=since, paid_at__lt=until
     )
-    if brand_ids is not None:
-        orders = orders.filter(brand_id__in=list(brand_ids))
     if customer_ids is not None:
         orders = orders.filter(customer_id__in=list(customer_ids))
+        if brand_ids is not None:
+            # Compared as `brand_id + 0`, so the brand's (brand, paid_at) index is not used:
+            # SQLite chose it over (customer, paid_at) and scanned a year of the brand's
+            # orders for a POS chunk's members, 10× slower (measured: 21 against 2 ms).
+            orders = orders.alias(brand_plain=F("brand_id") + 0).filter(
+                brand_plain__in=list(brand_ids)
+            )
+    elif brand_ids is not None:
+        orders = orders.filter(brand_id__in=list(brand_ids))
     rows = (
         orders.values("customer_id")
         .annotate(fen=Sum(F("total_fen") - F("refunded_fen")))
