@@ -113,15 +113,6 @@ def _locked(programme: Programme, customer_id: int, at: dt.datetime) -> tuple[Ac
     return account, True
 
 
-def _move(account: Account, tier: Tier, *, reason: str, spend_fen: int, at: dt.datetime) -> None:
-    TierChange.objects.create(
-        account=account, from_tier=account.tier, to_tier=tier, reason=reason,
-        spend_fen=spend_fen, at=at,
-    )  # fmt: skip
-    account.tier, account.tier_since, account.tier_until = tier, at, _held_until(at)
-    account.save(update_fields=["tier", "tier_since", "tier_until"])
-
-
 @transaction.atomic
 def member_joined(*, customer_id: int, brand_id: int | None, at: dt.datetime | None = None) -> Account | None:  # fmt: skip
     """A customer became a member: their account (with the joining bonus) and the
@@ -210,56 +201,63 @@ def orders_paid(paid: Sequence[Paid]) -> int:
             first_paid.setdefault(p.customer_id, p.paid_at)
             last_paid[p.customer_id] = p.paid_at
         customers = set(first_paid)
-        accounts = {
-            a.customer_id: a
-            for a in Account.objects.select_for_update().select_related("tier").filter(programme=programme, customer_id__in=customers).order_by("pk")
+        tiers = tiers_of(programme)
+        tier_by_id = {t.pk: t for t in tiers}
+        # (account id, tier id) per member, locked: plain rows, a POS chunk holds thousands.
+        accounts: dict[int, tuple[int, int]] = {
+            customer: (pk, tier_id)
+            for customer, pk, tier_id in Account.objects.select_for_update().filter(programme=programme, customer_id__in=customers).order_by("pk").values_list("customer_id", "pk", "tier_id")
         }  # fmt: skip
         for customer in sorted(customers - set(accounts)):
-            accounts[customer] = _locked(programme, customer, first_paid[customer])[0]
+            made = _locked(programme, customer, first_paid[customer])[0]
+            accounts[customer] = (made.pk, made.tier_id)
         done = set(
             PointsEntry.objects.filter(kind=PointsKind.EARN, order_id__in=[p.order_id for p in items]).values_list("order_id", flat=True)
         )  # fmt: skip
         birthdays = customer_birthdays(customers)
         entries = []
         for item in items:
-            account = accounts[item.customer_id]
-            points = earn_points(programme=programme, tier=account.tier, lines=item.lines, birthday=birthdays.get(item.customer_id), at=item.paid_at)  # fmt: skip
+            account_id, tier_id = accounts[item.customer_id]
+            points = earn_points(programme=programme, tier=tier_by_id[tier_id], lines=item.lines, birthday=birthdays.get(item.customer_id), at=item.paid_at)  # fmt: skip
             if points > 0 and item.order_id not in done:
                 entries.append({
-                    "account_id": account.pk, "kind": PointsKind.EARN, "points": points,
+                    "account_id": account_id, "kind": PointsKind.EARN, "points": points,
                     "expires_on": lot_expiry(item.paid_at), "order_id": item.order_id, "at": item.paid_at,
                 })  # fmt: skip
         sql.dicts_insert(PointsEntry, entries)  # plain rows: a POS chunk holds thousands
         written += len(entries)
+        # Tiers only go up here: members already at the top need no spend.
+        top = tiers[-1].rank
+        climbing = {c for c, (_a, tier_id) in accounts.items() if tier_by_id[tier_id].rank < top}
+        if not climbing:
+            continue
         first, last = items[0].paid_at, items[-1].paid_at
-        spends = net_spend(brand_ids=brands_of(programme), since=first - YEAR, until=last + dt.timedelta(seconds=1), customer_ids=customers)  # fmt: skip
-        tiers = tiers_of(programme)
+        spends = net_spend(brand_ids=brands_of(programme), since=first - YEAR, until=last + dt.timedelta(seconds=1), customer_ids=climbing)  # fmt: skip
         ups = []
-        for customer, account in accounts.items():
+        for customer in sorted(climbing):
+            account_id, tier_id = accounts[customer]
             spend = spends.get(customer, 0)
             best = qualifying(tiers, spend)
-            if best.rank > account.tier.rank:
-                ups.append((account, best, spend, last_paid[customer]))
+            if best.rank > tier_by_id[tier_id].rank:
+                ups.append((account_id, tier_id, best, spend, last_paid[customer]))
         _upgrades_apply(ups)
     return written
 
 
-def _upgrades_apply(ups: Sequence[tuple[Account, Tier, int, dt.datetime]]) -> None:
-    """Move accounts up (history rows in one insert; one UPDATE per tier and day: a
-    member's `tier_since` is the last payment of that day in the batch)."""
-    if len(ups) == 1:
-        account, best, spend, at = ups[0]
-        _move(account, best, reason="upgrade", spend_fen=spend, at=at)
+def _upgrades_apply(ups: Sequence[tuple[int, int, Tier, int, dt.datetime]]) -> None:
+    """Move accounts (account id, tier id) up: history rows in one insert; one UPDATE per
+    tier and day (a member's `tier_since` is the last payment of that day in the batch)."""
+    if not ups:
         return
-    TierChange.objects.bulk_create(
-        TierChange(account=a, from_tier=a.tier, to_tier=best, reason="upgrade", spend_fen=spend, at=at)
-        for a, best, spend, at in ups
-    )  # fmt: skip
+    sql.dicts_insert(TierChange, [
+        {"account_id": account_id, "from_tier_id": tier_id, "to_tier_id": best.pk, "reason": "upgrade", "spend_fen": spend, "at": at}
+        for account_id, tier_id, best, spend, at in ups
+    ])  # fmt: skip
     groups: dict[tuple[int, dt.date], tuple[dt.datetime, list[int]]] = {}
-    for account, best, _spend, at in ups:
+    for account_id, _tier_id, best, _spend, at in ups:
         key = (best.pk, local(at).date())
         latest, ids = groups.get(key, (at, []))
-        groups[key] = (max(latest, at), [*ids, account.pk])
+        groups[key] = (max(latest, at), [*ids, account_id])
     for (tier_id, _day), (latest, ids) in groups.items():
         Account.objects.filter(pk__in=ids).update(tier_id=tier_id, tier_since=latest, tier_until=_held_until(latest))  # fmt: skip
 
