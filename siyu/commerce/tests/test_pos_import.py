@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -34,7 +35,10 @@ def _upload(client: Client, name: str, data: bytes) -> dict:
     return response.json()
 
 
-def test_a_pos_file_imports_its_good_orders_once_and_reports_the_bad_rows(world) -> None:
+@pytest.mark.parametrize("chunk", [None, 1], ids=["one transaction", "one order a transaction"])
+def test_a_pos_file_imports_its_good_orders_once_and_reports_the_bad_rows(world, monkeypatch, chunk) -> None:  # fmt: skip
+    if chunk is not None:  # the same outcome when the file is written over several chunks
+        monkeypatch.setattr("siyu.commerce.pos_import.CHUNK_ORDERS", chunk)
     catalog(world)
     plan(world)
     bo = world.login(Client(), "bo")  # manages North: S1 and S2
