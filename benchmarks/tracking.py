@@ -27,7 +27,7 @@ from pathlib import Path
 
 from benchmarks.db import use_database
 from benchmarks.net import free_port, wait_up
-from benchmarks.report import log, result
+from benchmarks.report import log, machine_cpu, process_cpu, result
 
 TYPES = [
     ("content_view", 34), ("page_view", 14), ("view_end", 30), ("product_view", 12),
@@ -201,9 +201,11 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
         for port in ports:
             wait_up(port)
             _post_all(port, bodies[:2], key, 1)  # warm each process up (imports, caches)
+        cpu_before = (machine_cpu(), sum(process_cpu(w.pid) for w in webs), process_cpu(os.getpid()))
         started = time.perf_counter()
         answers = _post_all(ports, bodies[2:], key, args.clients)
         seconds = time.perf_counter() - started
+        cpu_after = (machine_cpu(), sum(process_cpu(w.pid) for w in webs), process_cpu(os.getpid()))
         resent = _post_all(ports, bodies[:5], key, 1)
     finally:
         for web in webs:
@@ -214,6 +216,10 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     assert sum(a["accepted"] for a in resent) == 0
     assert Event.objects.filter(source_id=source.pk).count() == n  # beside the demo's own
     rollup_rows = DailyStat.objects.count()
+
+    def per_1000(i: int) -> float:
+        return round(1000 * 1000 * (cpu_after[i] - cpu_before[i]) / accepted, 1)
+
     log(f"tracking: measuring the raw idempotent append of {n:,} rows on the same database")
     baseline = _raw_rate(n)
     yield result(
@@ -222,4 +228,8 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
         clients=args.clients, web_processes=args.web_processes, seconds=round(seconds, 2), rollup_rows=rollup_rows,
         target=100_000 if args.tracking_db == "sqlite" else 30_000,
         time_zone=settings.TIME_ZONE, day=str(timezone.localdate()),
+        # Where the cores went, in CPU ms per 1,000 events of the measured part: the web
+        # processes; the clients (this process, not siyu's); the rest of the machine, mostly
+        # the database server on PostgreSQL.
+        cpu_ms_per_1000={"web": per_1000(1), "clients": per_1000(2), "rest": round(per_1000(0) - per_1000(1) - per_1000(2), 1)},
     )  # fmt: skip
