@@ -7,12 +7,13 @@ import time
 
 import pytest
 from django.db import OperationalError
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from siyu.commerce import services
 from siyu.commerce.models import CommissionEntry, Order, OrderStatus
 from siyu.content import selectors as content_selectors
 from siyu.content import services as content_services
+from siyu.core.testing.browser import Browsing
 from siyu.members import services as member_services
 from siyu.org.models import Staff
 from siyu.org.scope import Capability, Level, Scope
@@ -36,7 +37,7 @@ def _wait(read, timeout: float = 10.0):
 
 
 def test_a_customer_buys_through_a_guides_share_and_the_sale_is_the_guides(
-    demo: str, browser: Browser
+    demo: str, browser: Browsing
 ) -> None:
     guide = Staff.objects.select_related("store", "store__brand").get(employee_no="guide")
     scope = Scope(level=Level.GROUP, group_id=guide.group_id, capabilities=frozenset(Capability))

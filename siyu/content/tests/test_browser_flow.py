@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from siyu.content.models import Content, Forward, ShareLink, ShareVisit, Status
-from siyu.core.testing.browser import login, shot
+from siyu.core.testing.browser import Browsing, login, shot
 from siyu.org.models import Role, Staff, StaffStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,7 @@ def _image(path: Path, size: tuple[int, int]) -> str:
     return str(path)
 
 
-def _as(browser: Browser, base: str, username: str, password: str | None = None) -> Page:
+def _as(browser: Browsing, base: str, username: str, password: str | None = None) -> Page:
     """A fresh browser session logged in as `username` (a person each, as in real life)."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -41,7 +41,7 @@ def _as(browser: Browser, base: str, username: str, password: str | None = None)
     return page
 
 
-def test_editor_to_guide_to_customer(demo: str, browser: Browser, tmp_path: Path) -> None:
+def test_editor_to_guide_to_customer(demo: str, browser: Browsing, tmp_path: Path) -> None:
     guide = Staff.objects.select_related("store", "branch").get(employee_no="guide")
     outsider = (
         Staff.objects.filter(role=Role.GUIDE, status=StaffStatus.EMPLOYED, brand=guide.brand)

@@ -1,5 +1,7 @@
 """Headless Chromium through Playwright for page tests: fixtures and the few helpers every
-browser test uses (log in as a demo login, keep a screenshot when asked).
+browser test uses (log in as a demo login, keep a screenshot when asked). A test opens its
+browser contexts through the `browser` fixture (a `Browsing`), which closes them and waits
+for the live server before the test's database is emptied.
 
 Debian's Chromium is driven through `executable_path`: no browser download. `siyu/conftest.py`
 loads this module as a plugin; the browser starts only for a test that asks for it.
@@ -9,12 +11,15 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from siyu.core.generator import DEMO_PASSWORD
 
@@ -35,7 +40,7 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     executable = os.environ.get("SIYU_CHROMIUM", "/usr/bin/chromium")
     assert Path(executable).exists(), (
         f"Chromium not found at {executable}: run `make test`, which installs it"
@@ -44,6 +49,76 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+class _Counted:
+    """The live server's WSGI application, counting the requests it is answering."""
+
+    QUIET_SECONDS = 0.3
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.busy = 0
+        self.last = time.monotonic()
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        with self.lock:
+            self.busy += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.busy -= 1
+                self.last = time.monotonic()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Return once no request is being answered and none has come for a moment."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.busy and time.monotonic() - self.last >= self.QUIET_SECONDS:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"the live server was still answering {self.busy} request(s)")
+
+
+class Browsing:
+    """One test's use of the browser: every context it opens is closed when the test ends,
+    and the test ends only once the live server has answered what those pages sent as they
+    closed. A closing page sends its last tracking events by beacon (tracker.js, on
+    pagehide); answered after the test, they would be written while the test database is
+    being emptied (on PostgreSQL, a TRUNCATE racing an ingest transaction)."""
+
+    def __init__(self, browser: Browser, served: _Counted | None) -> None:
+        self.browser = browser
+        self.served = served
+        self.contexts: list[BrowserContext] = []
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        context = self.browser.new_context(**options)
+        self.contexts.append(context)
+        return context
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        if self.served is not None:
+            self.served.settle()
+
+
+@pytest.fixture
+def browser(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Browsing]:
+    served = None
+    if "live_server" in request.fixturenames:
+        httpd = request.getfixturevalue("live_server").thread.httpd
+        served = httpd.get_app()
+        if not isinstance(served, _Counted):
+            served = _Counted(served)
+            httpd.set_app(served)
+    browsing = Browsing(chromium, served)
+    yield browsing
+    browsing.close()
 
 
 @pytest.fixture
@@ -65,12 +140,9 @@ def demo(live_server, settings) -> str:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browsing) -> Page:
     # An English browser: the UI must still open in Chinese until the person switches.
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
+    return browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()
 
 
 def login(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:

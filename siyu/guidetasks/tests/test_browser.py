@@ -9,11 +9,11 @@ shows the guide's store's completion.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from siyu.content.models import Content, Status
 from siyu.content.selectors import live_q
-from siyu.core.testing.browser import login, shot
+from siyu.core.testing.browser import Browsing, login, shot
 from siyu.guidetasks.models import Assignment, Task
 from siyu.org.models import Staff, Store
 
@@ -21,14 +21,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "转发：今日主推"
 
 
-def _as(browser: Browser, base: str, username: str) -> Page:
+def _as(browser: Browsing, base: str, username: str) -> Page:
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     page = context.new_page()
     login(page, base, username)
     return page
 
 
-def test_hq_task_to_guide_forward_to_branch_bi(demo: str, browser: Browser) -> None:
+def test_hq_task_to_guide_forward_to_branch_bi(demo: str, browser: Browsing) -> None:
     guide = Staff.objects.select_related("store", "branch").get(employee_no="guide")
     item = (
         Content.objects.filter(live_q(), brand=guide.brand, status=Status.PUBLISHED, targeted=False)

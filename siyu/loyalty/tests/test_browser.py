@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from siyu.core.testing.browser import login, shot
+from siyu.core.testing.browser import Browsing, login, shot
 from siyu.loyalty.member_code import member_code
 from siyu.loyalty.models import Account, BenefitUse
 from siyu.loyalty.views import card_token
@@ -19,7 +19,7 @@ from siyu.org.models import Staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_member_shows_code_guide_serves_birthday_gift(demo: str, browser: Browser) -> None:
+def test_member_shows_code_guide_serves_birthday_gift(demo: str, browser: Browsing) -> None:
     guide = Staff.objects.get(employee_no="guide")
     account = Account.objects.filter(
         customer_id__in=Customer.objects.filter(owner_staff=guide).values("pk"),

@@ -12,11 +12,11 @@ import time
 
 import pytest
 from django.db import OperationalError
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from siyu.content import selectors as content_selectors
 from siyu.content import services as content_services
-from siyu.core.testing.browser import login, shot
+from siyu.core.testing.browser import Browsing, login, shot
 from siyu.members import services as member_services
 from siyu.org.models import Staff
 from siyu.tracking.models import DailyStat, Dim, Event
@@ -39,7 +39,7 @@ def _arrived(customer_id: int, kind: str, count: int = 1, timeout: float = 10.0)
 
 
 def test_tracker_events_arrive_attributed_and_the_guide_sees_the_trail(
-    demo: str, browser: Browser
+    demo: str, browser: Browsing
 ) -> None:
     guide = Staff.objects.select_related("store").get(employee_no="guide")
     item = next(
