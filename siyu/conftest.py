@@ -185,6 +185,7 @@ def fake_wecom(settings: Any) -> Any:
     """The fake WeCom on a free local port (real HTTP), with siyu's client pointed at it."""
     import threading
 
+    from siyu.wecom import http
     from siyu.wecom.crypto import CallbackCrypto
     from siyu.wecom.fake import FakeCorp, serve
 
@@ -205,6 +206,10 @@ def fake_wecom(settings: Any) -> Any:
     yield corp
     server.shutdown()
     server.server_close()
+    # The fake's threads keep connections to siyu's live server alive, and the server a
+    # thread and a database connection for each: close them, or the test database cannot
+    # be dropped at the end of the run.
+    http.close_all()
 
 
 @pytest.fixture

@@ -14,14 +14,27 @@ import io
 import threading
 import urllib.error
 import urllib.parse
+import weakref
 
 _local = threading.local()
+_opened: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()  # every thread's
+_opened_lock = threading.Lock()
 
 
 def _pool() -> dict[tuple[str, str], http.client.HTTPConnection]:
     if not hasattr(_local, "pool"):
         _local.pool = {}
     return _local.pool
+
+
+def close_all() -> None:
+    """Close every kept-alive connection, whichever thread keeps it (a later request from
+    that thread opens a new one). A server that keeps a thread per open connection — as
+    Django's test server does, with its database connection — can then let them go."""
+    with _opened_lock:
+        conns = list(_opened)
+    for conn in conns:
+        conn.close()
 
 
 def request(
@@ -43,6 +56,8 @@ def request(
                 else http.client.HTTPConnection
             )
             conn = pool[key] = kind(parts.netloc, timeout=timeout)
+            with _opened_lock:
+                _opened.add(conn)
         elif conn.sock is not None:
             conn.sock.settimeout(timeout)
         try:
