@@ -41,7 +41,7 @@ from siyu.commerce.models import (
     Sku,
 )
 from siyu.commerce.services import pos_number
-from siyu.core import periods, sql
+from siyu.core import bulk, periods, sql
 from siyu.core.tabular import canonical
 from siyu.org.models import Staff, Store
 from siyu.org.scope import Capability, Scope, scoped
@@ -171,6 +171,13 @@ def pos_import(
 ) -> PosReport:
     """Import POS orders from rows (core.tabular.read_rows) into stores of the caller's scope."""
     scope.require(Capability.MANAGE_ORDERS)
+    with bulk.gc_paused():
+        return _import(scope, rows, progress)
+
+
+def _import(
+    scope: Scope, rows: Iterable[dict[str, Any]], progress: Callable[[int, int], None] | None
+) -> PosReport:
     report = PosReport()
     orders = list(_parse(rows, report).values())
     for order in orders:
@@ -179,7 +186,9 @@ def pos_import(
             report.errors.append({"row": order.lines[0].row, "fields": {"pos_no": _("An order may hold at most %(n)d lines.") % {"n": MAX_LINES}}})  # fmt: skip
     good = [o for o in orders if not o.bad]
     report.skipped = len(orders) - len(good)
-    plans: dict[tuple[int, dt.date], Any] = {}  # commission plan by brand and day, for the whole file
+    plans: dict[
+        tuple[int, dt.date], Any
+    ] = {}  # commission plan by brand and day, for the whole file
     for start in range(0, len(good), CHUNK_ORDERS):
         chunk = good[start : start + CHUNK_ORDERS]
         try:
@@ -202,7 +211,9 @@ def _refuse(report: PosReport, order: _Order, column: str, message: str) -> None
     report.errors.append({"row": order.lines[0].row, "fields": {column: message}})
 
 
-def _write(scope: Scope, chunk: Sequence[_Order], plans: dict[tuple[int, dt.date], Any]) -> PosReport:
+def _write(
+    scope: Scope, chunk: Sequence[_Order], plans: dict[tuple[int, dt.date], Any]
+) -> PosReport:
     """Check what a chunk of orders refers to, decide and write them (in a transaction);
     what happened, to be added to the report once the transaction has committed. Orders,
     lines and ledger rows go in as plain rows (`sql.dicts_insert`): building a model
