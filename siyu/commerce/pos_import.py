@@ -27,7 +27,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from siyu.commerce import attribution, commission
@@ -98,13 +97,18 @@ class _Order:
     bad: bool = False
 
 
-def _when(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):  # Excel gives a naive local datetime
-        return timezone.make_aware(value) if timezone.is_naive(value) else value
-    parsed = parse_datetime(str(value or "").strip())
-    if parsed is None:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+def _when(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """An aware moment; naive values (local time, as tills and Excel give it) are in `zone`."""
+    if not isinstance(value, dt.datetime):
+        value = periods.read_moment(str(value or ""))
+        if value is None:
+            return None
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+def _text(value: Any) -> str:
+    """A cell as stripped text (`canonical` has stripped strings already; Excel gives numbers)."""
+    return value if type(value) is str else str(value or "").strip()
 
 
 def _fen(value: Any) -> int | None:
@@ -120,35 +124,34 @@ def _fen(value: Any) -> int | None:
 def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str, str], _Order]:
     """Rows → orders by (store, POS no.), each row checked on its own."""
     orders: dict[tuple[str, str], _Order] = {}
+    zone = timezone.get_current_timezone()
     times: dict[Any, dt.datetime | None] = {}  # the lines of an order share their time
     for index, raw in enumerate(rows, start=2):  # row 1 is the header
         report.rows += 1
         row = canonical(raw, HEADERS)
+        get = row.get
         errors: dict[str, str] = {}
-        pos_no, store = str(row.get("pos_no") or "").strip(), str(row.get("store") or "").strip()
-        for name in ("pos_no", "store", "sku"):
-            if not str(row.get(name) or "").strip():
+        pos_no, store, sku = _text(get("pos_no")), _text(get("store")), _text(get("sku"))
+        for name, value in (("pos_no", pos_no), ("store", store), ("sku", sku)):
+            if not value:
                 errors[name] = _("This field is required.")
-        stamp = row.get("time")
-        at = times[stamp] if stamp in times else times.setdefault(stamp, _when(stamp))
+        stamp = get("time")
+        at = times[stamp] if stamp in times else times.setdefault(stamp, _when(stamp, zone))
         if at is None:
             errors["time"] = _("A time like 2026-11-20 14:03 (local) or ISO 8601 with a zone.")
         try:
-            quantity = int(str(row.get("quantity") or "").strip())
+            quantity = int(_text(get("quantity")))
             if not 0 < quantity <= 999:
                 raise ValueError
         except ValueError:
             errors["quantity"] = _("A quantity is from 1 to %(n)d.") % {"n": 999}
             quantity = 0
-        amount = _fen(row.get("amount"))
+        amount = _fen(get("amount"))
         if amount is None:
             errors["amount"] = _("An amount in yuan, like 599.00, not negative.")
         key = (store, pos_no)
         order = orders.get(key)
-        head = (
-            at, str(row.get("cashier") or "").strip(), str(row.get("member_phone") or "").strip(),
-            str(row.get("member_card") or "").strip(),
-        )  # fmt: skip
+        head = (at, _text(get("cashier")), _text(get("member_phone")), _text(get("member_card")))
         if order is None and pos_no and store:
             order = orders[key] = _Order(store, pos_no, *head)  # type: ignore[arg-type]
         elif order is not None and (order.at, order.cashier, order.phone, order.card) != head:
@@ -159,7 +162,7 @@ def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str,
                 order.bad = True
             continue
         assert order is not None
-        order.lines.append(_Line(index, str(row["sku"]).strip(), quantity, amount))  # type: ignore[arg-type]
+        order.lines.append(_Line(index, sku, quantity, amount))  # type: ignore[arg-type]
     return orders
 
 

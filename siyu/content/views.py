@@ -12,13 +12,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from siyu.api.refs import ref
 from siyu.content import mix, oauth, posters, selectors, services, share
 from siyu.content.models import Category, Channel, Content, Kind, Scenario, Status
+from siyu.core import periods
 from siyu.core.pages import (
     flash_errors,
     int_param,
@@ -87,7 +87,7 @@ def _form_fields(request: HttpRequest) -> dict:
     fields["price_fen"] = int(amount * 100) if amount is not None else None
     for name in ("publish_at", "expires_at"):
         raw = post.get(name, "").strip()
-        value = parse_datetime(raw) if raw else None
+        value = periods.read_moment(raw) if raw else None
         if raw and value is None:
             raise ValidationError({name: _("Enter a date and time.")})
         fields[name] = timezone.make_aware(value) if value and timezone.is_naive(value) else value
@@ -116,7 +116,7 @@ def _posted_values(request: HttpRequest, content: Content | None) -> Content:
     for name in TEXT_FIELDS:
         setattr(values, name, post.get(name, ""))
     for name in ("publish_at", "expires_at"):
-        setattr(values, name, parse_datetime(post.get(name, "")) if post.get(name) else None)
+        setattr(values, name, periods.read_moment(post.get(name, "")) if post.get(name) else None)
     try:
         values.price_fen = int(Decimal(post.get("price_yuan", "")) * 100)
     except (InvalidOperation, ValueError):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 
 @functools.cache
@@ -22,6 +23,24 @@ def local(at: dt.datetime) -> dt.datetime:
     """A moment in the group's time zone (for hot loops; timezone.localtime asks the
     request-local active zone each call)."""
     return at.astimezone(group_zone())
+
+
+def read_moment(text: str) -> dt.datetime | None:
+    """A date and time as forms and files write it (ISO 8601, with or without a zone; naive
+    stays naive), or None when it is not one — also when well formed but impossible, such as
+    30 February, where Django's parse_datetime raises."""
+    try:
+        return parse_datetime(text.strip())
+    except ValueError:
+        return None
+
+
+def read_day(text: str) -> dt.date | None:
+    """A date (2026-11-20), or None when it is not one (see read_moment)."""
+    try:
+        return parse_date(text.strip())
+    except ValueError:
+        return None
 
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -7,8 +7,8 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
+from siyu.core import periods
 from siyu.dashboards import selectors
 from siyu.org.web import scope_required
 
@@ -17,7 +17,7 @@ from siyu.org.web import scope_required
 def mobile_bi(request: HttpRequest) -> HttpResponse:
     """Yesterday (or `?day=`): stores ranked by sales, share rates, task completion."""
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    day = parse_date(request.GET.get("day", "") or "") or yesterday
+    day = periods.read_day(request.GET.get("day", "")) or yesterday
     figures = selectors.daily_bi(scope=request.scope, day=day)  # type: ignore[attr-defined]
     return render(
         request,

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from siyu.content import selectors as content_selectors
+from siyu.core import periods
 from siyu.core.pages import flash_errors, int_param, keyset_page, period_params, query_without
 from siyu.guidetasks import board_image, contests, selectors, services
 from siyu.guidetasks.models import ContactChannel, ContestChannel, ContestKind, TaskKind
@@ -27,7 +27,7 @@ def _task_fields(request: HttpRequest) -> dict[str, Any]:
     """The task form's fields as the service takes them (targets named by their codes)."""
     post = request.POST
     scope = request.scope  # type: ignore[attr-defined]
-    due = parse_datetime(post.get("due_at", ""))
+    due = periods.read_moment(post.get("due_at", ""))
     if due is None:
         raise ValidationError({"due_at": _("Give the deadline as a date and time.")})
     brand = org_selectors.brand_list(scope=scope).filter(pk=int_param(post.get("brand"))).first()
@@ -140,7 +140,7 @@ def contest_list(request: HttpRequest) -> HttpResponse:
         try:
             brand = org_selectors.brand_list(scope=scope).filter(pk=int_param(post.get("brand"))).first()  # fmt: skip
             branch_id = int_param(post.get("branch"))
-            starts_on, ends_on = parse_date(post.get("starts_on", "")), parse_date(post.get("ends_on", ""))  # fmt: skip
+            starts_on, ends_on = periods.read_day(post.get("starts_on", "")), periods.read_day(post.get("ends_on", ""))  # fmt: skip
             if brand is None or starts_on is None or ends_on is None:
                 raise ValidationError(
                     {"starts_on": _("Choose a brand and give the first and last day.")}
@@ -150,7 +150,7 @@ def contest_list(request: HttpRequest) -> HttpResponse:
                 branch=org_selectors.branch_list(scope=scope).filter(pk=branch_id).first() if branch_id else None,
                 kind=post.get("kind", ""), channel=post.get("channel", ContestChannel.ONLINE),
                 title=post.get("title", ""), starts_on=starts_on, ends_on=ends_on,
-                hired_by=parse_date(post.get("hired_by", "")) if post.get("hired_by") else None,
+                hired_by=periods.read_day(post.get("hired_by", "")) if post.get("hired_by") else None,
             )  # fmt: skip
         except ValidationError as exc:
             flash_errors(request, exc)
@@ -180,7 +180,7 @@ def leaderboard(request: HttpRequest, contest_id: int) -> HttpResponse:
         contests.contest_refresh(scope=scope, contest=contest)
         return redirect("leaderboard", contest_id)
     board = selectors.leaderboard(
-        contest=contest, day=parse_date(request.GET.get("day", "") or "") or None,
+        contest=contest, day=periods.read_day(request.GET.get("day", "")),
         staff_id=scope.staff_id,
     )  # fmt: skip
     return render(
@@ -196,7 +196,7 @@ def leaderboard_png(request: HttpRequest, contest_id: int) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
     contest = selectors.contest_get(scope=scope, contest_id=contest_id)
     board = selectors.leaderboard(
-        contest=contest, day=parse_date(request.GET.get("day", "") or "") or None, top=10
+        contest=contest, day=periods.read_day(request.GET.get("day", "")), top=10
     )
     return HttpResponse(board_image.render(board), content_type="image/png")
 

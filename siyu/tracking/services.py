@@ -42,9 +42,8 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.dateparse import parse_datetime
 
-from siyu.core import sql
+from siyu.core import periods, sql
 from siyu.org.scope import Capability, Scope
 from siyu.tracking.models import (
     CustomerActivity,
@@ -245,7 +244,7 @@ def _when(raw: dict[str, Any], now: dt.datetime) -> dt.datetime:
     value = raw.get("occurred_at")
     if isinstance(value, int) and not isinstance(value, bool):  # epoch milliseconds
         when = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-    elif isinstance(value, str) and (parsed := parse_datetime(value)) is not None:
+    elif isinstance(value, str) and (parsed := periods.read_moment(value)) is not None:
         if timezone.is_naive(parsed):
             raise ValueError("occurred_at needs a time zone (or epoch milliseconds)")
         when = parsed

@@ -24,6 +24,7 @@ CSV = (
     "A4,S2,2026-11-20 16:00,G001,,,ALP-B1-40,1,599.00\n"
     "A5,S9,2026-11-20 16:00,,,,ALP-B1-40,1,599.00\n"
     "A6,S1,yesterday,,,,NOPE,x,1\n"
+    "A7,S1,2026-02-30 10:00,,,,ALP-B1-40,1,599.00\n"
 ).format(c3=PHONES["c3"])
 
 
@@ -43,13 +44,14 @@ def test_a_pos_file_imports_its_good_orders_once_and_reports_the_bad_rows(world,
     plan(world)
     bo = world.login(Client(), "bo")  # manages North: S1 and S2
     report = _upload(bo, "pos.csv", CSV.encode())
-    assert (report["rows"], report["created"], report["duplicates"]) == (9 - 1, 2, 0)
+    assert (report["rows"], report["created"], report["duplicates"]) == (10 - 1, 2, 0)
     bad = {e["row"]: e["fields"] for e in report["errors"]}
     assert set(bad[5]) == {"amount"}  # A3's first line: A3 skipped whole
     assert set(bad[7]) == {"cashier"}  # Gia works at S1, not S2
     assert set(bad[8]) == {"store"}  # S9: no such store
     assert set(bad[9]) == {"time", "quantity"}
-    assert report["skipped"] == 4  # A3, A4, A5, A6
+    assert set(bad[10]) == {"time"}  # well formed, but there is no 30 February
+    assert report["skipped"] == 5  # A3, A4, A5, A6, A7
     a1 = Order.objects.get(number__endswith="-A1")
     assert (a1.total_fen, a1.attribution_rule, a1.staff_id) == (
         219_900, "cashier", world.staff["gia"].pk,

@@ -3,6 +3,8 @@ nothing outside the caller's part of the tree."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.test import Client
 from django.utils import timezone
 
@@ -36,3 +38,17 @@ def test_branch_managers_mobile_bi_keeps_to_the_branch(related_world: World) -> 
     sam = world.login(Client(), "sam").get(f"/api/v1/bi?day={TODAY()}").json()
     assert [s["label"] for s in sam["stores"]] == ["门店S1"]
     assert [(g["label"], g["forwards"], g["done"]) for g in sam["guides"]] == [("Gia", 2, 1)]
+
+
+def test_a_day_that_does_not_exist_shows_yesterday_on_the_page_and_is_refused_by_the_api(
+    related_world: World,
+) -> None:
+    bo = related_world.login(Client(), "bo")
+    page = bo.get("/m/bi/?day=2026-02-30")
+    assert page.status_code == 200
+    yesterday = TODAY() - dt.timedelta(days=1)
+    html = page.content.decode()
+    assert yesterday.strftime("%m-%d") in html  # the page's day, and its "day before" link:
+    assert f"?day={(yesterday - dt.timedelta(days=1)).isoformat()}" in html
+    answer = bo.get("/api/v1/bi?day=2026-02-30")
+    assert answer.status_code in (400, 422) and "day" in str(answer.json())

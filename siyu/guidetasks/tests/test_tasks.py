@@ -259,6 +259,8 @@ def test_the_task_form_says_what_is_wrong_and_makes_nothing(related_world: World
     assert "S9" in page and Task.objects.count() == before  # an unknown store code, named
     page = hana.post("/console/tasks/", {**form, "codes": "S1", "due_at": ""}, follow=True).content.decode()  # fmt: skip
     assert "请填写截止日期和时间" in page and Task.objects.count() == before
+    page = hana.post("/console/tasks/", {**form, "codes": "S1", "due_at": "2099-02-30T10:00"}, follow=True).content.decode()  # fmt: skip
+    assert "请填写截止日期和时间" in page and Task.objects.count() == before  # no 30 February
     made = hana.post("/console/tasks/", {**form, "codes": "S1"})
     assert made.status_code == 302 and Task.objects.count() == before + 1
 

@@ -87,6 +87,7 @@ def test_bad_events_come_back_with_index_and_reason_and_the_good_are_kept(key, l
         {"id": "x", "type": "content_view"},
         _event("teleport"),
         _event(occurred_at="yesterday"),
+        _event(occurred_at="2026-02-30T10:00:00+08:00"),  # well formed, no such day
         _event(occurred_at=(timezone.now() + dt.timedelta(days=2)).isoformat()),
         _event("add_to_cart"),  # no product
         _event(device_id="", customer=None),
@@ -98,13 +99,13 @@ def test_bad_events_come_back_with_index_and_reason_and_the_good_are_kept(key, l
     body = answer.json()
     assert body["accepted"] == 1 and body["duplicates"] == 1
     reasons = {r["index"]: r["reason"] for r in body["rejected"]}
-    assert set(reasons) == {1, 2, 3, 4, 5, 6, 7}
+    assert set(reasons) == {1, 2, 3, 4, 5, 6, 7, 8}
     assert "id must be" in reasons[1]
     assert "unknown type" in reasons[2]
-    assert "occurred_at" in reasons[3] and "future" in reasons[4]
-    assert "needs a product" in reasons[5]
-    assert "device_id or a customer" in reasons[6]
-    assert "2 KB" in reasons[7]
+    assert "occurred_at" in reasons[3] and "occurred_at" in reasons[4] and "future" in reasons[5]
+    assert "needs a product" in reasons[6]
+    assert "device_id or a customer" in reasons[7]
+    assert "2 KB" in reasons[8]
     assert list(Event.objects.values_list("id", flat=True)) == [good["id"]]
 
 
