@@ -189,9 +189,8 @@ def _import(
             report.errors.append({"row": order.lines[0].row, "fields": {"pos_no": _("An order may hold at most %(n)d lines.") % {"n": MAX_LINES}}})  # fmt: skip
     good = [o for o in orders if not o.bad]
     report.skipped = len(orders) - len(good)
-    plans: dict[
-        tuple[int, dt.date], Any
-    ] = {}  # commission plan by brand and day, for the whole file
+    # Commission plans by brand and day, read once for the whole file.
+    plans: dict[tuple[int, dt.date], Any] = {}
     for start in range(0, len(good), CHUNK_ORDERS):
         chunk = good[start : start + CHUNK_ORDERS]
         try:
