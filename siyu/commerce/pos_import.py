@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from siyu.commerce import attribution, commission
@@ -124,7 +123,7 @@ def _fen(value: Any) -> int | None:
 def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str, str], _Order]:
     """Rows → orders by (store, POS no.), each row checked on its own."""
     orders: dict[tuple[str, str], _Order] = {}
-    zone = timezone.get_current_timezone()
+    zone = periods.group_zone()
     times: dict[Any, dt.datetime | None] = {}  # the lines of an order share their time
     for index, raw in enumerate(rows, start=2):  # row 1 is the header
         report.rows += 1
