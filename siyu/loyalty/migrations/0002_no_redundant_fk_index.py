@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from siyu.core.schema import fk_index_dropped
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -10,26 +12,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Only the state changes through AlterField: on SQLite that would copy each table
-        # once per field to drop an index; the index itself is dropped by name.
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AlterField(
-                    model_name="pointsentry",
-                    name="account",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="points",
-                        to="loyalty.account",
-                    ),
-                ),
-            ],
-            database_operations=[
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "loyalty_pointsentry_account_id_4cbf56d0"',
-                    reverse_sql='CREATE INDEX "loyalty_pointsentry_account_id_4cbf56d0" ON "loyalty_pointsentry" ("account_id")',
-                ),
-            ],
+        fk_index_dropped(
+            "pointsentry",
+            "account",
+            models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="points",
+                to="loyalty.account",
+            ),
+            table="loyalty_pointsentry",
+            digest="4cbf56d0",
         ),
     ]

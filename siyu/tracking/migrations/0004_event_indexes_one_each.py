@@ -4,6 +4,8 @@ ones, so each event is written to one of them; no index on the source."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from siyu.core.schema import fk_index_dropped
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -35,26 +37,16 @@ class Migration(migrations.Migration):
                 name="event_anonymous_device",
             ),
         ),
-        # Only the state changes through AlterField: on SQLite that would copy each table
-        # once per field to drop an index; the index itself is dropped by name.
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AlterField(
-                    model_name="event",
-                    name="source",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="tracking.eventsource",
-                    ),
-                ),
-            ],
-            database_operations=[
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "tracking_event_source_id_9ee7fb88"',
-                    reverse_sql='CREATE INDEX "tracking_event_source_id_9ee7fb88" ON "tracking_event" ("source_id")',
-                ),
-            ],
+        fk_index_dropped(
+            "event",
+            "source",
+            models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="tracking.eventsource",
+            ),
+            table="tracking_event",
+            digest="9ee7fb88",
         ),
     ]
