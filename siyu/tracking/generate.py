@@ -31,10 +31,10 @@ from siyu.tracking import services
 from siyu.tracking.models import (
     CustomerActivity,
     DailyStat,
-    DailyVisitor,
     Event,
     EventSource,
     SourceKind,
+    VisitorDay,
 )
 
 DAYS = 30
@@ -223,8 +223,9 @@ def _write_day(
              sales_fen)
             for (d, dim, key), (where, (pv, dwell_ms, carts, orders, sales_fen)) in figures.items()
         ])  # fmt: skip
-        insert_rows(ctx, DailyVisitor._meta.db_table, ["day", "dim", "key", "visitor"], [
-            (d, dim, key, visitor) for (d, dim, key), people in viewers.items() for visitor in people
+        insert_rows(ctx, VisitorDay._meta.db_table, ["day", "visitor", "seen"], [
+            (d, visitor, " ".join(sorted(marks)))
+            for (d, visitor), marks in services.viewers_by_visitor(viewers).items()
         ])  # fmt: skip
     return len(rows)
 

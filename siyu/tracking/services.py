@@ -13,7 +13,7 @@ source:
    In that transaction: the devices' links are read, the events are inserted with `INSERT … ON CONFLICT (id) DO NOTHING
    RETURNING id`, so exactly the events new to siyu come back — a resent batch, or two
    clients racing with the same ids, adds nothing; the rollups (DailyStat per day × guide,
-   content, store, share link; exact UV through DailyVisitor) and CustomerActivity are then
+   content, store, share link; exact UV through VisitorDay) and CustomerActivity are then
    updated from those new events only, with upserts that add to what is there. A device
    seen with a customer for the first time is linked, and its earlier anonymous events are
    given to the customer.
@@ -35,11 +35,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -48,13 +49,13 @@ from siyu.org.scope import Capability, Scope
 from siyu.tracking.models import (
     CustomerActivity,
     DailyStat,
-    DailyVisitor,
     DeviceLink,
     Dim,
     Event,
     EventSource,
     EventType,
     SourceKind,
+    VisitorDay,
 )
 
 MAX_EVENTS = 1000
@@ -324,8 +325,11 @@ class _Batch:
     error: BaseException | None = None
 
 
-def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult:
-    """Store a batch's good events once each and update the rollups (see the module doc)."""
+def events_ingest(
+    *, source: EventSource, events: Sequence[Any], writer: GroupCommit | None = None
+) -> IngestResult:
+    """Store a batch's good events once each and update the rollups (see the module doc).
+    `writer` is the process's group commit unless given (a test plays two processes so)."""
     from siyu.content.selectors import content_brands, share_attribution
     from siyu.members.selectors import customer_ids_by_identity
     from siyu.org.selectors import store_places
@@ -368,7 +372,7 @@ def events_ingest(*, source: EventSource, events: Sequence[Any]) -> IngestResult
         if row.content_id and row.content_brand_id is None:
             row.content_brand_id = brands.get(row.content_id)
     places = store_places({r.store_id for r in rows if r.store_id})
-    group_commit.write(_Batch(source.pk, rows, places, now, result))
+    (writer or group_commit).write(_Batch(source.pk, rows, places, now, result))
     return result
 
 
@@ -590,23 +594,76 @@ def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
     return {t: (where_of[t], v) for t, v in sums.items()}, viewers
 
 
+# A dimension as one letter in VisitorDay.seen: "g12" is guide 12, "l456" share link 456.
+DIM_MARKS = {Dim.GUIDE: "g", Dim.CONTENT: "c", Dim.STORE: "s", Dim.LINK: "l"}
+MARK_DIMS = {mark: dim for dim, mark in DIM_MARKS.items()}
+
+
+def viewers_by_visitor(viewers: dict[tuple, set[str]]) -> dict[tuple[str, str], set[str]]:
+    """{(day, dim, key): visitors} turned around: {(day as text, visitor): marks}."""
+    by_visitor: dict[tuple[str, str], set[str]] = defaultdict(set)
+    days: dict[Any, str] = {}
+    for (day, dim, key), people in viewers.items():
+        text = days.get(day) or days.setdefault(day, str(day))
+        mark = f"{DIM_MARKS[dim]}{key}"
+        for visitor in people:
+            by_visitor[(text, visitor)].add(mark)
+    return by_visitor
+
+
+def _new_viewers(viewers: dict[tuple, set[str]]) -> Counter:
+    """How many of `viewers` ({(day, dim, key): visitors}) are new to each (day as text,
+    dim, key), recording them in VisitorDay (in the caller's transaction).
+
+    A visitor's first view of a day inserts their row with all the batch's marks, and every
+    mark is new. Otherwise their row is read (on PostgreSQL locked, so two writers never
+    both count the same mark) and only marks not yet in it count and are added. Rows are
+    taken in key order, so concurrent writers lock them in the same order."""
+    by_visitor = viewers_by_visitor(viewers)
+    table = VisitorDay._meta.db_table
+    order = sorted(by_visitor)
+    inserted = sql.insert_new(
+        table, ["day", "visitor", "seen"], [(*dv, " ".join(sorted(by_visitor[dv]))) for dv in order],
+        returning="CAST(day AS TEXT), visitor", conflict="day, visitor",
+    )  # fmt: skip
+    new: Counter[tuple[str, str]] = Counter()
+    for day, visitor in inserted:
+        new.update((day, mark) for mark in by_visitor.pop((day, visitor)))
+    changed = []
+    for day, visitor, seen in _visitor_days(sorted(by_visitor)):
+        added = by_visitor[(day, visitor)].difference(seen.split())
+        if added:
+            new.update((day, mark) for mark in added)
+            changed.append((day, visitor, " ".join((seen, *sorted(added)))))
+    sql.upsert(table, ["day", "visitor", "seen"], changed, conflict="day, visitor", updates="seen = excluded.seen")  # fmt: skip
+    return Counter({(day, MARK_DIMS[m[0]], int(m[1:])): n for (day, m), n in new.items()})
+
+
+def _visitor_days(keys: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """The stored (day, visitor, seen) of these (day, visitor) keys, locked for this
+    transaction on PostgreSQL (SQLite's writer holds the whole database already)."""
+    table = VisitorDay._meta.db_table
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    found: list[tuple[str, str, str]] = []
+    with sql.driver_cursor() as cursor:
+        for day, group in groupby(keys, key=lambda dv: dv[0]):
+            for chunk in sql.chunks([visitor for _day, visitor in group], 5000):
+                where, params = sql.any_of("visitor", chunk)
+                cursor.execute(
+                    f"SELECT CAST(day AS TEXT), visitor, seen FROM {table} "  # noqa: S608
+                    f"WHERE day = {sql.mark()} AND {where} ORDER BY visitor{lock}",
+                    [day, *params],
+                )
+                found.extend(cursor.fetchall())
+    return found
+
+
 def _rollup(rows: list[Row], places: dict) -> None:
     figures, viewers = rollup_deltas(rows, places)
     if not figures:
         return
+    new_viewers = _new_viewers(viewers)
     days = {day: str(day) for day, _dim, _key in figures}
-    candidates = [
-        (days[day], dim, key, visitor)
-        for (day, dim, key), people in viewers.items()
-        for visitor in people
-    ]
-    new_viewers = Counter(
-        (day, dim, int(key))
-        for day, dim, key in sql.insert_new(
-            DailyVisitor._meta.db_table, ["day", "dim", "key", "visitor"], candidates,
-            returning="CAST(day AS TEXT), dim, key", conflict="day, dim, key, visitor",
-        )
-    )  # fmt: skip
     stats = []
     for (day, dim, key), (where, (pv, dwell_ms, carts, orders, sales_fen)) in figures.items():
         target = (days[day], dim, key)
@@ -731,12 +788,21 @@ def rollups_stored() -> dict[tuple, dict[str, Any]]:
     }  # fmt: skip
 
 
+def visitors_stored() -> dict[tuple, set[str]]:
+    """The UV visitors as stored, in the shape rollups_recompute returns them."""
+    viewers: dict[tuple, set[str]] = defaultdict(set)
+    for day, visitor, seen in VisitorDay.objects.values_list("day", "visitor", "seen").iterator():
+        for mark in seen.split():
+            viewers[(day, MARK_DIMS[mark[0]], int(mark[1:]))].add(visitor)
+    return viewers
+
+
 @transaction.atomic
 def rollups_rebuild(progress: Any = None) -> int:
     """Replace every rollup (and the UV visitor sets) with what the raw events say."""
     figures, viewers = rollups_recompute(progress)
     DailyStat.objects.all().delete()
-    DailyVisitor.objects.all().delete()
+    VisitorDay.objects.all().delete()
     DailyStat.objects.bulk_create(
         [
             DailyStat(
@@ -748,11 +814,10 @@ def rollups_rebuild(progress: Any = None) -> int:
         ],
         batch_size=2000,
     )  # fmt: skip
-    DailyVisitor.objects.bulk_create(
+    VisitorDay.objects.bulk_create(
         [
-            DailyVisitor(day=day, dim=dim, key=key, visitor=visitor)
-            for (day, dim, key), people in viewers.items()
-            for visitor in people
+            VisitorDay(day=day, visitor=visitor, seen=" ".join(sorted(marks)))
+            for (day, visitor), marks in viewers_by_visitor(viewers).items()
         ],
         batch_size=2000,
     )

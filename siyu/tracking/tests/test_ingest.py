@@ -18,7 +18,7 @@ from siyu.conftest import ROOT
 from siyu.content import services as content_services
 from siyu.content.tests.factories import poster, publish
 from siyu.tracking import services
-from siyu.tracking.models import CustomerActivity, DailyStat, Event
+from siyu.tracking.models import CustomerActivity, DailyStat, Event, VisitorDay
 
 
 def _id() -> str:
@@ -205,9 +205,15 @@ def test_rollups_equal_their_recomputation_and_rebuild_restores_them(world, key,
     stored, (expected, _viewers) = services.rollups_stored(), services.rollups_recompute()
     assert stored == expected
     assert stored[(timezone.localdate(), "content", link.content_id)]["uv"] == 7
+    assert services.visitors_stored() == _viewers
     out = io.StringIO()
     call_command("rollups", "check", stdout=out, verbosity=0)
-    assert f"all {len(expected)} rollup rows equal" in out.getvalue()
+    assert f"all {len(expected)} rollup rows and their visitors equal" in out.getvalue()
+    VisitorDay.objects.filter(visitor="ddev-3").delete()  # a visitor forgotten: UV would drift
+    theirs = sum("ddev-3" in people for people in _viewers.values())  # rows they viewed
+    assert theirs >= 4  # guide, store, link and content at least
+    with pytest.raises(CommandError, match=f"the UV visitors of {theirs} rollup rows differ"):
+        call_command("rollups", "check", stdout=io.StringIO(), verbosity=0)
     DailyStat.objects.all().update(pv=0)  # damage them
     assert services.rollups_stored() != expected
     with pytest.raises(
@@ -216,6 +222,7 @@ def test_rollups_equal_their_recomputation_and_rebuild_restores_them(world, key,
         call_command("rollups", "check", stdout=io.StringIO(), verbosity=0)
     call_command("rollups", "rebuild", stdout=io.StringIO(), verbosity=0)
     assert services.rollups_stored() == expected
+    assert services.visitors_stored() == _viewers
 
 
 @pytest.mark.django_db(transaction=True)
@@ -265,3 +272,45 @@ def test_batches_waiting_together_share_a_commit_and_one_failure_is_nobody_elses
     stat = DailyStat.objects.get(dim="link", key=link.pk)
     assert (stat.pv, stat.uv, stat.dwell_ms) == (2, 2, 5000)
     assert services.rollups_stored() == services.rollups_recompute()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_writing_at_once_count_each_visitor_once(world, key, link) -> None:
+    """Two web processes (each its own group commit) store views of the same known visitors
+    at the same moment: each visitor counts once in each rollup row's UV. On PostgreSQL the
+    writers run concurrently and the visitors' rows are locked while read; on SQLite one
+    writer holds the database at a time."""
+    from django.db import OperationalError, connections
+
+    source = services.event_source_authenticate(key)
+    devices = [f"dev-{i}" for i in range(60)]
+    services.events_ingest(source=source, events=[_event(share=link.code, device_id=d) for d in devices])  # fmt: skip
+    rounds = [[_event(device_id=d, content_id=9000 + r) for d in devices] for r in range(8)]
+    errors: list[BaseException] = []
+
+    def process(writer: services.GroupCommit) -> None:
+        try:
+            for batch in rounds:  # each process gets every view (their own ids: new events)
+                views = [{**e, "id": _id()} for e in batch]
+                while True:
+                    try:
+                        services.events_ingest(source=source, events=views, writer=writer)
+                        break
+                    except OperationalError:  # busy: sent again, as the API's 429 asks
+                        threading.Event().wait(0.01)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=process, args=(services.GroupCommit(),)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert Event.objects.count() == 60 + 2 * 8 * 60
+    uv = dict(DailyStat.objects.filter(dim="content", key__gte=9000).values_list("key", "uv"))
+    assert uv == {9000 + r: 60 for r in range(8)}
+    stored, (expected, viewers) = services.rollups_stored(), services.rollups_recompute()
+    assert stored == expected and services.visitors_stored() == viewers
