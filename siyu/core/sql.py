@@ -54,6 +54,37 @@ def driver_cursor() -> Iterator[Any]:
         cursor.close()
 
 
+@contextmanager
+def write_turn() -> Iterator[None]:
+    """On a SQLite file, wait for this database's write turn in a queue the kernel keeps: an
+    exclusive `flock` on `<database file>.writer`, held for the block. On PostgreSQL (and an
+    in-memory SQLite) it does nothing: concurrent writers are what PostgreSQL is for.
+
+    SQLite takes one writer at a time, and makes the others wait in its busy handler, which
+    sleeps 1, 2, 5, 10 … up to 100 ms between tries: a web process waiting for another's
+    commit wakes up late, and two web processes ingesting events ran barely faster than one
+    (18,500 against 16,600 events/s). Waiting on the lock file, the next writer starts the
+    moment the previous one lets go, and each process's other work (reading and checking
+    the next batches) runs on the other core meanwhile (25,700–28,000 events/s). Hot bulk
+    writers (event ingestion) take their turn this way; anything else writing at the same
+    moment still queues in SQLite's busy handler, as before. flock locks belong to an open
+    file, so threads of one process queue here too. Written here because SQLite offers no
+    blocking wait for its write lock."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
+        yield
+        return
+    import fcntl
+    import os
+
+    fd = os.open(f"{name}.writer", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when closed
+        yield
+    finally:
+        os.close(fd)
+
+
 def mark() -> str:
     """The driver's placeholder (see driver_cursor)."""
     return "?" if connection.vendor == "sqlite" else "%s"

@@ -407,7 +407,7 @@ class GroupCommit:
     def _write_group(self, group: list[_Batch]) -> None:
         try:
             try:
-                with transaction.atomic():
+                with sql.write_turn(), transaction.atomic():
                     tallies = _write(group)
             except OperationalError as exc:  # the database is busy or gone: all of them retry
                 for batch in group:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -60,3 +61,47 @@ def test_canonical_reads_either_alias_and_strips_text() -> None:
     assert canonical({"单号": "C3", "门店编码": "S3 ", "数量": 5}, HEADERS) == {
         "pos_no": "C3", "store": "S3", "quantity": 5,
     }  # fmt: skip
+
+
+TURN = """
+import os, sys, time
+import django
+django.setup()
+from siyu.core import sql
+print("ready", flush=True)
+sys.stdin.readline()  # go
+with sql.write_turn():
+    start = time.monotonic()
+    time.sleep(float(sys.argv[1]))
+    print(start, time.monotonic(), flush=True)
+"""
+
+
+def test_write_turns_on_one_sqlite_file_follow_each_other_across_processes(tmp_path) -> None:
+    """Two processes writing the same SQLite file take turns: the second starts only when
+    the first has finished (and then at once, not after a busy handler's sleep)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'turns.sqlite3'}"}
+    procs = [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and code)
+            [sys.executable, "-c", TURN, hold], env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        for hold in ("0.6", "0")
+    ]  # fmt: skip
+    for proc in procs:
+        assert proc.stdout.readline().strip() == "ready"
+    procs[0].stdin.write("\n")
+    procs[0].stdin.flush()
+    time.sleep(0.2)  # the first holds its turn now
+    procs[1].stdin.write("\n")
+    procs[1].stdin.flush()
+    (first_start, first_end), (second_start, _end) = (
+        map(float, proc.communicate(timeout=30)[0].split()) for proc in procs
+    )
+    assert first_end - first_start >= 0.6
+    assert first_end <= second_start < first_end + 0.3
+    assert (tmp_path / "turns.sqlite3.writer").exists()
