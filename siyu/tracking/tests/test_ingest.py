@@ -314,3 +314,40 @@ def test_two_processes_writing_at_once_count_each_visitor_once(world, key, link)
     assert uv == {9000 + r: 60 for r in range(8)}
     stored, (expected, viewers) = services.rollups_stored(), services.rollups_recompute()
     assert stored == expected and services.visitors_stored() == viewers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_batches_written_in_one_group_add_up(world, key, link) -> None:
+    """Batches that queue behind a busy writer are written in one transaction from their
+    own deltas, summed: PV adds up and a visitor in two of them counts once."""
+    from django.db import connections
+
+    source = services.event_source_authenticate(key)
+    batches = [
+        [_event(share=link.code, device_id="dev-both"), _event(share=link.code, device_id=f"dev-{n}")]
+        + [_event("view_end", share=link.code, device_id="dev-both", dwell_ms=1000 * (n + 1))]
+        for n in range(3)
+    ]  # fmt: skip
+    answers: list[object] = []
+
+    def send(batch: list[dict]) -> None:
+        try:
+            answers.append(services.events_ingest(source=source, events=batch))
+        finally:
+            connections.close_all()
+
+    writer = services.group_commit
+    threads = []
+    with writer._write_lock:  # the writer is busy: the three batches queue up behind it
+        for batch in batches:
+            threads.append(threading.Thread(target=send, args=(batch,)))
+            threads[-1].start()
+            while len(writer._queue) < len(threads):
+                threading.Event().wait(0.005)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == [services.IngestResult(accepted=3, duplicates=0)] * 3
+    stat = DailyStat.objects.get(dim="link", key=link.pk)
+    assert (stat.pv, stat.uv, stat.dwell_ms) == (6, 4, 6000)
+    stored, (expected, viewers) = services.rollups_stored(), services.rollups_recompute()
+    assert stored == expected and services.visitors_stored() == viewers
