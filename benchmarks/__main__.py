@@ -44,7 +44,10 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients sending them")
     parser.add_argument(
-        "--web-processes", type=int, default=1, help="web processes the tracking clients share"
+        "--web-processes",
+        type=int,
+        default=None,
+        help="web processes the tracking clients share (default: as `siyu run`, one per core up to four)",
     )
     parser.add_argument(
         "--tracking-db",

@@ -186,9 +186,10 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     log(
         f"tracking: {n:,} events in {len(bodies)} batches of 1,000 ({sum(map(len, bodies)) / len(bodies) / 1024:.0f} KB each)"
     )
-    # One web process by default; `--web-processes N` runs N (clients spread over them), the
-    # scale-out a PostgreSQL deployment would use (on SQLite one file takes one writer).
-    ports = [free_port() for _p in range(args.web_processes)]
+    # As many web processes as `siyu run` starts (one per core, up to four); `--web-processes
+    # N` runs N (clients spread over them). On SQLite their writes take turns on the file.
+    processes = args.web_processes or settings.WEB_PROCESSES
+    ports = [free_port() for _p in range(processes)]
     webs = [
         subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
             [sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
@@ -225,7 +226,7 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     yield result(
         "tracking_ingest_events_per_second", f"{n:,} events ({args.tracking_db})", accepted / seconds,
         "events/s", baseline, baseline_is="raw executemany … ON CONFLICT DO NOTHING, same rows and database",
-        clients=args.clients, web_processes=args.web_processes, seconds=round(seconds, 2), rollup_rows=rollup_rows,
+        clients=args.clients, web_processes=processes, seconds=round(seconds, 2), rollup_rows=rollup_rows,
         target=100_000 if args.tracking_db == "sqlite" else 30_000,
         time_zone=settings.TIME_ZONE, day=str(timezone.localdate()),
         # Where the cores went, in CPU ms per 1,000 events of the measured part: the web

@@ -146,6 +146,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Web processes `siyu run` starts on its port: one per core (Python's threads share one), up
+# to four.
+WEB_PROCESSES = envint("WEB_PROCESSES", min(os.cpu_count() or 1, 4))
+
 # Event ingestion: batches a web process ingests at once; more wait this long, then get 429.
 TRACKING_MAX_INFLIGHT = envint("TRACKING_MAX_INFLIGHT", 4)
 TRACKING_ADMISSION_WAIT = float(os.environ.get("TRACKING_ADMISSION_WAIT", "2"))

@@ -1,13 +1,15 @@
 """`siyu run`: everything the demo needs, in one command.
 
 Migrates, builds the demo group when the database is empty, then starts the web server
-(waitress), the background worker (django-tasks-db's db_worker), the scheduler and — when
+(one waitress process per core, up to four, sharing the port: `siyu serve`), the background
+worker (django-tasks-db's db_worker), the scheduler and — when
 WECOM_API_BASE points at this machine — the fake WeCom loaded with the demo's friendships,
 and prints where to log in as each role. Ctrl-C stops them all.
 """
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,10 +40,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument(
+            "--web-processes",
+            type=int,
+            default=settings.WEB_PROCESSES,
+            help="web processes sharing the port (default: one per core, up to four)",
+        )
+        parser.add_argument(
             "--no-demo", action="store_true", help="do not build the demo when empty"
         )
 
-    def handle(self, *args, port, host, no_demo, **options):
+    def handle(self, *args, port, host, no_demo, web_processes, **options):
         call_command("migrate", verbosity=0)
         if not no_demo and not Group.objects.exists():
             self.stderr.write(
@@ -54,19 +62,18 @@ class Command(BaseCommand):
         settings.SIYU_PUBLIC_URL = os.environ["SIYU_PUBLIC_URL"]
 
         # Our own interpreter running our own modules: no untrusted input reaches these commands.
-        def start(*args: str) -> subprocess.Popen:
-            return subprocess.Popen([sys.executable, *args])  # noqa: S603
+        def start(*args: str, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
+            return subprocess.Popen([sys.executable, *args], pass_fds=pass_fds)  # noqa: S603
 
+        # The web processes share one listening socket, made here. Python's threads share one
+        # core (its GIL), so a second process is what puts the second core to work; on SQLite
+        # their writes take turns (core.sql.write_turn).
+        listener = socket.create_server((host, port), backlog=1024)
         children = [
-            start(
-                "-m",
-                "waitress",
-                f"--host={host}",
-                f"--port={port}",
-                "--threads=8",
-                "siyu.wsgi:application",
-            )
+            start("-m", "siyu", "serve", f"--fd={listener.fileno()}", pass_fds=(listener.fileno(),))
+            for _n in range(max(1, web_processes))
         ]
+        listener.close()  # the web processes hold it now
         wecom = urllib.parse.urlsplit(settings.WECOM_API_BASE)
         if wecom.hostname in ("127.0.0.1", "localhost"):
             # The local fake stands in for WeCom so the demo works offline. It is loaded before
