@@ -481,8 +481,8 @@ def _write(group: list[_Batch]) -> list[tuple[int, int]]:
 
 
 def _merged(group: list[_Batch]) -> tuple[dict, dict]:
-    """The batches' own rollup deltas summed (new objects: a failed group is written again
-    batch by batch from the same deltas)."""
+    """The batches' own rollup deltas summed, never changing theirs: a failed group is written
+    again batch by batch from the same deltas."""
     if len(group) == 1:
         return group[0].figures, group[0].visitors
     figures: dict[tuple, tuple[tuple, list[int]]] = {}
@@ -636,6 +636,11 @@ DIM_MARKS = {Dim.GUIDE: "g", Dim.CONTENT: "c", Dim.STORE: "s", Dim.LINK: "l"}
 MARK_DIMS = {mark: dim for dim, mark in DIM_MARKS.items()}
 
 
+def _unmark(mark: str) -> tuple[str, int]:
+    """A mark of VisitorDay.seen as (dim, key)."""
+    return MARK_DIMS[mark[0]], int(mark[1:])
+
+
 def viewers_by_visitor(viewers: dict[tuple, set[str]]) -> dict[tuple[str, str], set[str]]:
     """{(day, dim, key): visitors} turned around: {(day as text, visitor): marks}."""
     by_visitor: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -673,7 +678,7 @@ def _new_viewers(by_visitor: dict[tuple[str, str], set[str]]) -> Counter:
             new.update((day, mark) for mark in added)
             changed.append((day, visitor, " ".join((seen, *sorted(added)))))
     sql.upsert(table, ["day", "visitor", "seen"], changed, conflict="day, visitor", updates="seen = excluded.seen")  # fmt: skip
-    return Counter({(day, MARK_DIMS[m[0]], int(m[1:])): n for (day, m), n in new.items()})
+    return Counter({(day, *_unmark(mark)): n for (day, mark), n in new.items()})
 
 
 def _visitor_days(keys: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
@@ -830,7 +835,7 @@ def visitors_stored() -> dict[tuple, set[str]]:
     viewers: dict[tuple, set[str]] = defaultdict(set)
     for day, visitor, seen in VisitorDay.objects.values_list("day", "visitor", "seen").iterator():
         for mark in seen.split():
-            viewers[(day, MARK_DIMS[mark[0]], int(mark[1:]))].add(visitor)
+            viewers[(day, *_unmark(mark))].add(visitor)
     return viewers
 
 

@@ -60,6 +60,21 @@ def _event(kind: str = "content_view", **fields) -> dict:
     }
 
 
+def _queued_behind_busy_writer(send, items: list) -> None:
+    """`send(item)` for each item on its own thread while the process's writer is busy, so
+    they queue up behind it, in this order; then the writer is let go and they finish."""
+    writer = services.group_commit
+    threads = []
+    with writer._write_lock:
+        for item in items:
+            threads.append(threading.Thread(target=send, args=(item,)))
+            threads[-1].start()
+            while len(writer._queue) < len(threads):
+                threading.Event().wait(0.005)
+    for thread in threads:
+        thread.join(timeout=30)
+
+
 def test_a_resent_batch_stores_nothing_twice(key, link) -> None:
     batch = [
         _event(share=link.code),
@@ -254,21 +269,11 @@ def test_batches_waiting_together_share_a_commit_and_one_failure_is_nobody_elses
         finally:
             connections.close_all()
 
-    writer = services.group_commit
-    threads = []
-    with writer._write_lock:  # the writer is busy: the three batches queue up behind it
-        for name in batches:
-            thread = threading.Thread(target=send, args=(name,))
-            thread.start()
-            threads.append(thread)
-            while len(writer._queue) < len(threads):  # in this order
-                threading.Event().wait(0.005)
-    for thread in threads:
-        thread.join(timeout=30)
+    _queued_behind_busy_writer(send, list(batches))
     assert answers["first"] == services.IngestResult(accepted=2, duplicates=0)
     assert answers["second"] == services.IngestResult(accepted=1, duplicates=1)
     assert isinstance(answers["broken"], IntegrityError)
-    assert Event.objects.count() == 3 and not writer._queue
+    assert Event.objects.count() == 3 and not services.group_commit._queue
     stat = DailyStat.objects.get(dim="link", key=link.pk)
     assert (stat.pv, stat.uv, stat.dwell_ms) == (2, 2, 5000)
     assert services.rollups_stored() == services.rollups_recompute()[0]
@@ -336,16 +341,7 @@ def test_new_batches_written_in_one_group_add_up(world, key, link) -> None:
         finally:
             connections.close_all()
 
-    writer = services.group_commit
-    threads = []
-    with writer._write_lock:  # the writer is busy: the three batches queue up behind it
-        for batch in batches:
-            threads.append(threading.Thread(target=send, args=(batch,)))
-            threads[-1].start()
-            while len(writer._queue) < len(threads):
-                threading.Event().wait(0.005)
-    for thread in threads:
-        thread.join(timeout=30)
+    _queued_behind_busy_writer(send, batches)
     assert answers == [services.IngestResult(accepted=3, duplicates=0)] * 3
     stat = DailyStat.objects.get(dim="link", key=link.pk)
     assert (stat.pv, stat.uv, stat.dwell_ms) == (6, 4, 6000)

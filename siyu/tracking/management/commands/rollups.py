@@ -18,24 +18,25 @@ class Command(BaseCommand):
             rows = services.rollups_rebuild(progress=progress)
             self.stdout.write(f"rebuilt {rows:,} rollup rows from the raw events")
             return
-        stored = services.rollups_stored()
         expected, viewers = services.rollups_recompute(progress=progress)
-        wrong = {k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k)}
+        wrong = self._differ(services.rollups_stored(), expected)
         if wrong:
-            for key in sorted(wrong, key=str)[:20]:
-                self.stdout.write(f"{key}: stored {stored.get(key)} ≠ events {expected.get(key)}")
             raise CommandError(
                 f"{len(wrong):,} of {len(expected):,} rollup rows differ from the events"
             )
         # The visitors behind UV too: a visitor missing there would be counted again later.
-        seen = services.visitors_stored()
-        wrong = {k for k in seen.keys() | viewers.keys() if seen.get(k) != viewers.get(k)}
+        wrong = self._differ(services.visitors_stored(), viewers)
         if wrong:
-            for key in sorted(wrong, key=str)[:20]:
-                self.stdout.write(f"{key}: stored visitors differ from the events'")
             raise CommandError(
                 f"the UV visitors of {len(wrong):,} rollup rows differ from the events"
             )
         self.stdout.write(
             f"all {len(expected):,} rollup rows and their visitors equal the raw events"
         )
+
+    def _differ(self, stored: dict, expected: dict) -> set:
+        """The keys where `stored` and `expected` differ, the first 20 of them shown."""
+        wrong = {k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k)}
+        for key in sorted(wrong, key=str)[:20]:
+            self.stdout.write(f"{key}: stored {stored.get(key)} ≠ events {expected.get(key)}")
+        return wrong
