@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import fcntl
 import hashlib
 import itertools
 import operator
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -74,9 +76,6 @@ def write_turn() -> Iterator[None]:
     if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
         yield
         return
-    import fcntl
-    import os
-
     fd = os.open(f"{name}.writer", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # released when closed
@@ -88,6 +87,13 @@ def write_turn() -> Iterator[None]:
 def mark() -> str:
     """The driver's placeholder (see driver_cursor)."""
     return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def locking() -> str:
+    """What ends a SELECT whose rows the transaction goes on to change: ` FOR UPDATE` on
+    PostgreSQL, so a concurrent writer waits for them; nothing on SQLite, whose writer holds
+    the whole database already (and which has no FOR UPDATE)."""
+    return " FOR UPDATE" if connection.vendor == "postgresql" else ""
 
 
 def insert_returning(

@@ -41,7 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -685,7 +685,7 @@ def _visitor_days(keys: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """The stored (day, visitor, seen) of these (day, visitor) keys, locked for this
     transaction on PostgreSQL (SQLite's writer holds the whole database already)."""
     table = VisitorDay._meta.db_table
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    lock = sql.locking()
     found: list[tuple[str, str, str]] = []
     with sql.driver_cursor() as cursor:
         for day, group in groupby(keys, key=lambda dv: dv[0]):
