@@ -318,7 +318,8 @@ def dicts_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> l
 
 def _memo(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`adapt` remembering its answers for one insert (an order's placed and paid times are
-    the same moment; an import's lines share their order's)."""
+    the same moment; an import's lines share their order's; its ledger rows, a few months
+    and rates)."""
     seen: dict[Any, Any] = {}
 
     def adapted(value: Any) -> Any:
@@ -328,6 +329,12 @@ def _memo(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return out
 
     return adapted
+
+
+def _few_values(field: models.Field) -> bool:
+    """Whether an import's rows repeat this field's values (moments, days, rates, choices),
+    so that adapting each value once pays (their values are hashable)."""
+    return isinstance(field, models.DateField | models.DecimalField) or bool(field.choices)
 
 
 def _by_keys(rows: Sequence[dict[str, Any]]) -> Iterable[tuple[tuple[str, ...], list[dict]]]:
@@ -355,7 +362,7 @@ def _insert_plan(
     if unknown:
         raise ValueError(f"{fields[0].model.__name__} has no fields {sorted(unknown)}")
     adapted = [
-        (i, _memo(a) if isinstance(by_name[name], models.DateTimeField) else a)
+        (i, _memo(a) if _few_values(by_name[name]) else a)
         for i, name in enumerate(keys)
         if (a := _adapter(by_name[name])) is not None
     ]
