@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,9 +120,15 @@ def customer_ids_by_identity(pairs: set[tuple[str, str]]) -> dict[tuple[str, str
     for kind, value in pairs:
         if kind != "phone":
             by_kind[kind].add(value)
+    return _customers_by_key(by_kind)
+
+
+def _customers_by_key(by_kind: Mapping[str, set[str]]) -> dict[tuple[str, str], int]:
+    """{(kind, key): customer id} of the identities with these keys (phones: keyed hashes),
+    in plain SQL: the ORM binds each key of a batch or import chunk in Python."""
     found: dict[tuple[str, str], int] = {}
     table = Identity._meta.db_table
-    with sql.driver_cursor() as cursor:  # plain SQL: the ORM binds each of the keys in Python
+    with sql.driver_cursor() as cursor:
         for kind, values in by_kind.items():
             for chunk in sql.chunks(sorted(values), 5000):
                 where, params = sql.any_of("key", chunk)
@@ -185,12 +192,7 @@ def customer_ids_for(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     by_kind: dict[str, set[str]] = {}
     for kind, key in keys.values():
         by_kind.setdefault(kind, set()).add(key)
-    found: dict[tuple[str, str], int] = {}
-    for kind, wanted in by_kind.items():
-        for key, customer in Identity.objects.filter(
-            kind=kind, platform="", key__in=wanted
-        ).values_list("key", "customer_id"):
-            found[(kind, key)] = customer
+    found = _customers_by_key(by_kind)
     return {pair: found[key] for pair, key in keys.items() if key in found}
 
 
