@@ -164,8 +164,9 @@ class Order(models.Model):
     refunded_fen = models.PositiveBigIntegerField(_("refunded (fen)"), default=0)
     note = models.CharField(_("note"), max_length=200, blank=True)
     via_store_account = models.BooleanField(default=False)  # taken by the store's WeCom account
+    # No index: nothing looks orders up by cashier (attribution credits `staff`, indexed below).
     cashier = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     share_code = models.CharField(max_length=16, blank=True)  # the share the mall was reached by
     landed_at = models.DateTimeField(null=True, blank=True)  # when that share was opened
@@ -191,7 +192,12 @@ class Order(models.Model):
             models.Index(fields=["staff", "paid_at"]),
             models.Index(fields=["branch", "paid_at"]),
             models.Index(fields=["brand", "paid_at"]),
-            models.Index(fields=["customer_id", "paid_at"]),
+            # Orders without a customer (most POS sales) need no entry: a partial index.
+            models.Index(
+                fields=["customer_id", "paid_at"],
+                condition=Q(customer_id__isnull=False),
+                name="order_customer_paid",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -313,13 +319,18 @@ class CommissionEntry(models.Model):
     """One append-only row of a guide's commission ledger (never updated)."""
 
     kind = models.CharField(max_length=8, choices=EntryKind.choices)
-    # Found through the (staff, month) and (store, month) indexes, which lead with them.
+    # Found through the (staff, month) and (store, month) indexes, which lead with them. An
+    # accrual is found by its line through `commission_accrual_once`, a claw-back by its line
+    # through `commission_clawback_line` and by its refund line through
+    # `commission_clawback_once`; nothing looks entries up by order. So no single-column index
+    # of these keys: each cost every accrual a B-tree insert (orders and their lines are never
+    # deleted, so the PROTECT checks that would read them do not run).
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", db_index=False)
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", db_index=False)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", db_index=False)
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+", db_index=False)
     refund_line = models.ForeignKey(
-        RefundLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        RefundLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     month = models.DateField()  # first day of the local month the entry belongs to
     base_fen = models.BigIntegerField()  # the sales amount it is computed on (negative: refund)
@@ -331,6 +342,9 @@ class CommissionEntry(models.Model):
         indexes = [
             models.Index(fields=["staff", "month"]),
             models.Index(fields=["store", "month"]),
+            models.Index(
+                fields=["line"], condition=Q(kind="clawback"), name="commission_clawback_line"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
