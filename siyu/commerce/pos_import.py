@@ -115,8 +115,13 @@ def _text(value: Any) -> str:
 
 
 def _fen(value: Any) -> int | None:
+    """Yuan (text like 599.00, or an Excel number) as fen; None if negative or finer than fen."""
+    text = str(value).strip()
+    whole, dot, cents = text.partition(".")
+    if text.isascii() and whole.isdigit() and (cents.isdigit() and len(cents) <= 2 or not dot):
+        return int(whole) * 100 + int(cents.ljust(2, "0"))  # the usual case, without a Decimal
     try:
-        yuan = Decimal(str(value).strip())
+        yuan = Decimal(text)
     except (InvalidOperation, ValueError):
         return None
     if yuan < 0 or yuan != yuan.quantize(Decimal("0.01")):
