@@ -199,25 +199,18 @@ def _import(
     report.skipped = len(orders) - len(good)
     # Commission plans by brand and day, read once for the whole file.
     plans: dict[tuple[int, dt.date], Any] = {}
-    chunks = [good[start : start + CHUNK_ORDERS] for start in range(0, len(good), CHUNK_ORDERS)]
-    done_orders = 0
-
-    def add(chunk: Sequence[_Order], done: PosReport) -> None:
-        nonlocal done_orders
-        report.created += done.created
-        report.duplicates += done.duplicates
-        report.skipped += done.skipped
-        report.errors += done.errors
-        done_orders += len(chunk)
-        if progress is not None:
-            progress(done_orders, len(good))
-
-    for chunk in chunks:
+    for start in range(0, len(good), CHUNK_ORDERS):
+        chunk = good[start : start + CHUNK_ORDERS]
         try:
             done = _chunk_import(scope, chunk, plans)
         except IntegrityError:  # another import wrote some of these numbers meanwhile
             done = _chunk_import(scope, chunk, plans)
-        add(chunk, done)
+        report.created += done.created
+        report.duplicates += done.duplicates
+        report.skipped += done.skipped
+        report.errors += done.errors
+        if progress is not None:
+            progress(min(start + CHUNK_ORDERS, len(good)), len(good))
     return report
 
 
@@ -247,9 +240,8 @@ class _Ready:
     report: PosReport
     orders: list[dict[str, Any]] = field(default_factory=list)  # Order rows, no ids yet
     lines: list[list[attribution.DraftLine]] = field(default_factory=list)  # of each order
-    # Of each order: its guide and (rate, commission) per line, or None when no guide is credited.
-    accruals: list[tuple[int, list[tuple[Decimal, int]]] | None] = field(default_factory=list)
-    members: list[bool] = field(default_factory=list)  # of each order: a member bought
+    # Of each order: (rate, commission) per line, or None when no guide is credited.
+    accruals: list[list[tuple[Decimal, int]] | None] = field(default_factory=list)
 
 
 def _prepare(
@@ -287,7 +279,8 @@ def _prepare(
     )
     customers = customer_facts(set(members.values()))
     guides = staff_facts(set(cashiers.values()) | {c.owner_staff_id for c in customers.values() if c.owner_staff_id})  # fmt: skip
-    campaigns: dict[int, list[Any]] = {}
+    campaigns: dict[int, list[Any]] = {}  # by brand, those overlapping the chunk's orders
+    first, last = min(o.at for o in chunk), max(o.at for o in chunk)
     for number, pos in numbers.items():
         store = stores[pos.store]
         if number in existing:
@@ -323,7 +316,6 @@ def _prepare(
             "is_cross_city": decided.is_cross_city, "is_cross_brand": decided.is_cross_brand,
         })  # fmt: skip
         ready.lines.append(bought)
-        ready.members.append(decided.is_member and customer_id is not None)
         if decided.staff_id is None:
             ready.accruals.append(None)
             continue
@@ -331,13 +323,11 @@ def _prepare(
         if (brand, day) not in plans:
             plans[(brand, day)] = commission.plan_for(brand, day)
         if brand not in campaigns:
-            first, last = min(o.at for o in chunk), max(o.at for o in chunk)
             campaigns[brand] = commission.campaigns_for(brand, first, last)
-        amounts = commission.accrual_amounts(
+        ready.accruals.append(commission.accrual_amounts(
             placed_at=pos.at, after_hours=decided.is_after_hours, lines=bought,
             plan=plans[(brand, day)], campaigns=campaigns[brand],
-        )  # fmt: skip
-        ready.accruals.append((decided.staff_id, amounts))
+        ))  # fmt: skip
     for pos in chunk:
         if pos.store not in stores:
             _refuse(report, pos, "store", _("No such store in your part of the organisation."))
@@ -371,15 +361,14 @@ def _apply(ready: _Ready) -> None:
     ]  # fmt: skip
     line_ids = iter(sql.dicts_insert(OrderLine, line_rows))
     entries: list[dict[str, Any]] = []
-    for order_id, row, bought, accrual in zip(order_ids, ready.orders, ready.lines, ready.accruals, strict=True):  # fmt: skip
+    for order_id, row, bought, amounts in zip(order_ids, ready.orders, ready.lines, ready.accruals, strict=True):  # fmt: skip
         ids = [next(line_ids) for _b in bought]
-        if accrual is None:
+        if amounts is None:
             continue
-        staff_id, amounts = accrual
         month = commission.month_of(row["placed_at"])
         entries += [
             {
-                "kind": EntryKind.ACCRUAL, "staff_id": staff_id, "store_id": row["store_id"],
+                "kind": EntryKind.ACCRUAL, "staff_id": row["staff_id"], "store_id": row["store_id"],
                 "order_id": order_id, "line_id": line_id, "month": month,
                 "base_fen": b.amount_fen, "rate": rate, "amount_fen": amount,
             }
@@ -388,6 +377,6 @@ def _apply(ready: _Ready) -> None:
     sql.dicts_insert(CommissionEntry, entries)
     orders_paid([
         Paid(order_id, row["brand_id"], row["customer_id"], row["placed_at"], [(b.product_line, b.amount_fen) for b in bought])
-        for order_id, row, bought, member in zip(order_ids, ready.orders, ready.lines, ready.members, strict=True)
-        if member
+        for order_id, row, bought in zip(order_ids, ready.orders, ready.lines, strict=True)
+        if row["is_member"] and row["customer_id"] is not None
     ])  # fmt: skip

@@ -9,6 +9,7 @@ migration state through `AlterField` and drops the index by the name Django gave
 from __future__ import annotations
 
 from django.db import migrations, models
+from django.db.models.deletion import PROTECT
 
 
 def fk_index_dropped(
@@ -25,3 +26,9 @@ def fk_index_dropped(
             )
         ],
     )
+
+
+def unindexed_fk(to: str, **options: object) -> models.ForeignKey:
+    """A PROTECT foreign key without its own index and without a reverse accessor, as
+    `fk_index_dropped` is given it for the hot tables' keys."""
+    return models.ForeignKey(db_index=False, on_delete=PROTECT, related_name="+", to=to, **options)  # type: ignore[arg-type]

@@ -1,16 +1,10 @@
 """Orders and commission rows lose the single-column indexes of foreign keys that a
 composite index already leads with (each cost every insert a B-tree)."""
 
-import django.db.models.deletion
-from django.db import migrations, models
+from django.db import migrations
 
 from siyu.core.schema import fk_index_dropped
-
-PROTECT = django.db.models.deletion.PROTECT
-
-
-def _fk(to: str, **options) -> models.ForeignKey:
-    return models.ForeignKey(db_index=False, on_delete=PROTECT, related_name="+", to=to, **options)
+from siyu.core.schema import unindexed_fk as _fk
 
 
 class Migration(migrations.Migration):

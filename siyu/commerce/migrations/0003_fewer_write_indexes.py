@@ -3,16 +3,10 @@ and the ledger's order, line and refund line lose their single-column indexes (t
 indexes that find accruals and claw-backs by line cover every look-up), and orders without a
 customer leave the (customer, paid_at) index."""
 
-import django.db.models.deletion
 from django.db import migrations, models
 
 from siyu.core.schema import fk_index_dropped
-
-PROTECT = django.db.models.deletion.PROTECT
-
-
-def _fk(to: str, **options) -> models.ForeignKey:
-    return models.ForeignKey(db_index=False, on_delete=PROTECT, related_name="+", to=to, **options)
+from siyu.core.schema import unindexed_fk as _fk
 
 
 class Migration(migrations.Migration):
