@@ -8,6 +8,8 @@ migration state through `AlterField` and drops the index by the name Django gave
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import migrations, models
 from django.db.models.deletion import PROTECT
 
@@ -28,7 +30,7 @@ def fk_index_dropped(
     )
 
 
-def unindexed_fk(to: str, **options: object) -> models.ForeignKey:
+def unindexed_fk(to: str, **options: Any) -> models.ForeignKey:
     """A PROTECT foreign key without its own index and without a reverse accessor, as
     `fk_index_dropped` is given it for the hot tables' keys."""
-    return models.ForeignKey(db_index=False, on_delete=PROTECT, related_name="+", to=to, **options)  # type: ignore[arg-type]
+    return models.ForeignKey(db_index=False, on_delete=PROTECT, related_name="+", to=to, **options)
