@@ -25,6 +25,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import chain, compress, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -240,8 +242,11 @@ class _Ready:
     report: PosReport
     orders: list[dict[str, Any]] = field(default_factory=list)  # Order rows, no ids yet
     lines: list[list[attribution.DraftLine]] = field(default_factory=list)  # of each order
-    # Of each order: (rate, commission) per line, or None when no guide is credited.
-    accruals: list[list[tuple[Decimal, int]] | None] = field(default_factory=list)
+    # Of each order: its ledger month and (rate, commission) per line, or None for the
+    # amounts when no guide is credited.
+    accruals: list[tuple[dt.date | None, list[tuple[Decimal, int]] | None]] = field(
+        default_factory=list
+    )
 
 
 def _prepare(
@@ -280,6 +285,7 @@ def _prepare(
     customers = customer_facts(set(members.values()))
     guides = staff_facts(set(cashiers.values()) | {c.owner_staff_id for c in customers.values() if c.owner_staff_id})  # fmt: skip
     campaigns: dict[int, list[Any]] = {}  # by brand, those overlapping the chunk's orders
+    months: dict[dt.date, dt.date] = {}  # the ledger month of each local day
     first, last = min(o.at for o in chunk), max(o.at for o in chunk)
     for number, pos in numbers.items():
         store = stores[pos.store]
@@ -317,17 +323,19 @@ def _prepare(
         })  # fmt: skip
         ready.lines.append(bought)
         if decided.staff_id is None:
-            ready.accruals.append(None)
+            ready.accruals.append((None, None))
             continue
         brand, day = store.brand_id, periods.local(pos.at).date()
         if (brand, day) not in plans:
             plans[(brand, day)] = commission.plan_for(brand, day)
+        if day not in months:
+            months[day] = commission.month_of(pos.at)
         if brand not in campaigns:
             campaigns[brand] = commission.campaigns_for(brand, first, last)
-        ready.accruals.append(commission.accrual_amounts(
+        ready.accruals.append((months[day], commission.accrual_amounts(
             placed_at=pos.at, after_hours=decided.is_after_hours, lines=bought,
             plan=plans[(brand, day)], campaigns=campaigns[brand],
-        ))  # fmt: skip
+        )))  # fmt: skip
     for pos in chunk:
         if pos.store not in stores:
             _refuse(report, pos, "store", _("No such store in your part of the organisation."))
@@ -345,38 +353,42 @@ def _numbers_taken(numbers: Sequence[str]) -> set[str]:
 
 def _apply(ready: _Ready) -> None:
     """Write a prepared chunk (in the caller's transaction): orders, lines and ledger rows as
-    plain rows (`sql.dicts_insert`; building a model instance for each cost more than writing
-    it), then members' points and tiers by the same rule as a single paid order."""
+    plain rows, the lines and ledger rows column by column (`sql.columns_insert`: building a
+    model instance, or even a dict, for each cost more than writing it), then members' points
+    and tiers by the same rule as a single paid order."""
     from siyu.loyalty.services import Paid, orders_paid
 
     order_ids = sql.dicts_insert(Order, ready.orders)
-    line_rows = [
-        {
-            "order_id": order_id, "sku_id": b.sku_id, "brand_id": b.brand_id,
-            "product_line": b.product_line, "quantity": b.quantity,
-            "unit_price_fen": b.unit_price_fen, "amount_fen": b.amount_fen,
-        }
-        for order_id, bought in zip(order_ids, ready.lines, strict=True)
-        for b in bought
-    ]  # fmt: skip
-    line_ids = iter(sql.dicts_insert(OrderLine, line_rows))
-    entries: list[dict[str, Any]] = []
-    for order_id, row, bought, amounts in zip(order_ids, ready.orders, ready.lines, ready.accruals, strict=True):  # fmt: skip
-        ids = [next(line_ids) for _b in bought]
-        if amounts is None:
-            continue
-        month = commission.month_of(row["placed_at"])
-        entries += [
-            {
-                "kind": EntryKind.ACCRUAL, "staff_id": row["staff_id"], "store_id": row["store_id"],
-                "order_id": order_id, "line_id": line_id, "month": month,
-                "base_fen": b.amount_fen, "rate": rate, "amount_fen": amount,
-            }
-            for line_id, b, (rate, amount) in zip(ids, bought, amounts, strict=True)
-        ]  # fmt: skip
-    sql.dicts_insert(CommissionEntry, entries)
+    lines = list(chain.from_iterable(ready.lines))
+    counts = list(map(len, ready.lines))
+    line_ids = sql.columns_insert(OrderLine, {
+        "order_id": _per_line(order_ids, counts),
+        **{name: list(map(attrgetter(name), lines)) for name in _LINE_FIELDS},
+    })  # fmt: skip
+    # Ledger rows: one per line of each order credited to a guide.
+    credited = _per_line([amounts is not None for _m, amounts in ready.accruals], counts)
+    priced = list(chain.from_iterable(amounts for _m, amounts in ready.accruals if amounts))
+    sql.columns_insert(CommissionEntry, {
+        "kind": [EntryKind.ACCRUAL] * len(priced),
+        "staff_id": list(compress(_per_line([o["staff_id"] for o in ready.orders], counts), credited)),
+        "store_id": list(compress(_per_line([o["store_id"] for o in ready.orders], counts), credited)),
+        "order_id": list(compress(_per_line(order_ids, counts), credited)),
+        "line_id": list(compress(line_ids, credited)),
+        "month": list(compress(_per_line([m for m, _a in ready.accruals], counts), credited)),
+        "base_fen": list(compress(map(attrgetter("amount_fen"), lines), credited)),
+        "rate": list(map(itemgetter(0), priced)),
+        "amount_fen": list(map(itemgetter(1), priced)),
+    })  # fmt: skip
     orders_paid([
         Paid(order_id, row["brand_id"], row["customer_id"], row["placed_at"], [(b.product_line, b.amount_fen) for b in bought])
         for order_id, row, bought in zip(order_ids, ready.orders, ready.lines, strict=True)
         if row["is_member"] and row["customer_id"] is not None
     ])  # fmt: skip
+
+
+_LINE_FIELDS = ("sku_id", "brand_id", "product_line", "quantity", "unit_price_fen", "amount_fen")
+
+
+def _per_line(values: Sequence[Any], counts: Sequence[int]) -> list[Any]:
+    """Each order's value once for each of its lines (`counts`), as a column of the lines."""
+    return list(chain.from_iterable(map(repeat, values, counts)))

@@ -52,6 +52,26 @@ def test_dicts_insert_refuses_a_field_the_model_lacks_and_writes_nothing(db) -> 
     assert not PeriodicRun.objects.filter(name="x").exists()
 
 
+def test_columns_insert_lays_columns_out_over_several_statements_in_order(db) -> None:
+    count = sql.CHUNK * 2 + 7  # three statements
+    kinds = [SourceKind.H5 if n % 3 else "server" for n in range(count)]  # enum and text
+    ids = sql.columns_insert(EventSource, {
+        "name": [f"s{n}" for n in range(count)], "kind": kinds,
+        "prefix": [f"p{n}" for n in range(count)], "key_hash": [f"h{n}" for n in range(count)],
+    })  # fmt: skip
+    assert len(ids) == count and ids == sorted(ids)
+    stored = EventSource.objects.in_bulk(ids)
+    assert [stored[i].name for i in ids] == [f"s{n}" for n in range(count)]
+    assert [stored[i].kind for i in ids] == [str(kind) for kind in kinds]
+    assert all(stored[i].active for i in ids)  # left out: the default, in every row
+
+
+def test_columns_insert_refuses_columns_of_different_lengths_and_writes_nothing(db) -> None:
+    with pytest.raises(ValueError, match="different lengths"):
+        sql.columns_insert(PeriodicRun, {"name": ["a", "b"], "last_run_at": [None]})
+    assert not PeriodicRun.objects.filter(name__in=["a", "b"]).exists()
+
+
 def test_canonical_reads_either_alias_and_strips_text() -> None:
     chinese = {"单号": " A1 ", "门店编码": "S1", "数量": 2}
     english = {"pos_no": "B2", "store": " S2", "quantity": "1"}
