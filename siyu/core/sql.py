@@ -324,20 +324,12 @@ def _columns_insert(
         return []
     names: list[str] = []
     values: list[Sequence[Any] | _Constant] = []
-    adapted: dict[Any, dict[Any, Any]] = {}  # by adapter: columns of one type share it
+    adapted: dict[Any, dict[Any, Any]] = {}
     for f in fields:
-        adapt = _adapter(f)
         if f.attname in columns:
-            column = columns[f.attname]
-            if adapt is not None and _few_values(f):
-                once = adapted.setdefault(adapt, {})
-                for value in set(column) - once.keys():
-                    once[value] = adapt(value)
-                column = list(map(once.__getitem__, column))
-            elif adapt is not None:
-                column = list(map(adapt, column))
-            values.append(column)
+            values.append(_column_adapted(f, columns[f.attname], adapted))
         else:
+            adapt = _adapter(f)
             stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
             default = now if stamped else f.get_default()
             values.append(_Constant(default if adapt is None else adapt(default)))
@@ -364,6 +356,49 @@ def _columns_insert(
             )
             ids += map(first, cursor.fetchall())
     return ids
+
+
+def columns_update(model: type[models.Model], columns: Mapping[str, Sequence[Any]]) -> None:
+    """UPDATE rows by primary key, given column by column: {pk attname: keys, attname:
+    values, …}, every column as long, values adapted as `columns_insert` does. One prepared
+    statement run for every row (`executemany`): an ORM `update()` per group of rows sharing
+    their values cost about half a millisecond a group."""
+    meta = model._meta
+    key = meta.pk.attname  # type: ignore[union-attr]
+    fields = {f.attname: f for f in meta.concrete_fields}
+    unknown = columns.keys() - fields.keys()
+    if unknown or key not in columns:
+        raise ValueError(f"{model.__name__}: no fields {sorted(unknown)} or no {key} column")
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"{model.__name__}: columns of different lengths {sorted(lengths)}")
+    names = [name for name in columns if name != key]
+    adapted: dict[Any, dict[Any, Any]] = {}
+    values = [_column_adapted(fields[name], columns[name], adapted) for name in [*names, key]]
+    setting = ", ".join(f"{connection.ops.quote_name(fields[name].column)} = {mark()}" for name in names)  # fmt: skip
+    with driver_cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {meta.db_table} SET {setting} "  # noqa: S608
+            f"WHERE {connection.ops.quote_name(fields[key].column)} = {mark()}",
+            list(zip(*values, strict=True)),
+        )
+
+
+def _column_adapted(
+    field: models.Field, column: Sequence[Any], adapted: dict[Any, dict[Any, Any]]
+) -> Sequence[Any]:
+    """A column's values as the driver takes them; a column of few distinct values (moments,
+    days, rates, choices) adapted once per value, in `adapted` (by adapter: the columns of
+    one statement that share an adapter share it)."""
+    adapt = _adapter(field)
+    if adapt is None:
+        return column
+    if _few_values(field):
+        once = adapted.setdefault(adapt, {})
+        for value in set(column) - once.keys():
+            once[value] = adapt(value)
+        return list(map(once.__getitem__, column))
+    return list(map(adapt, column))
 
 
 class _Constant:

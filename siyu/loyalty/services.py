@@ -245,21 +245,20 @@ def orders_paid(paid: Sequence[Paid]) -> int:
 
 
 def _upgrades_apply(ups: Sequence[tuple[int, int, Tier, int, dt.datetime]]) -> None:
-    """Move accounts (account id, tier id) up: history rows in one insert; one UPDATE per
-    tier and day (a member's `tier_since` is the last payment of that day in the batch)."""
+    """Move accounts (account id, tier id) up, each from the moment of its qualifying
+    payment: history rows in one insert, the accounts in one batch update."""
     if not ups:
         return
     sql.dicts_insert(TierChange, [
         {"account_id": account_id, "from_tier_id": tier_id, "to_tier_id": best.pk, "reason": "upgrade", "spend_fen": spend, "at": at}
         for account_id, tier_id, best, spend, at in ups
     ])  # fmt: skip
-    groups: dict[tuple[int, dt.date], tuple[dt.datetime, list[int]]] = {}
-    for account_id, _tier_id, best, _spend, at in ups:
-        key = (best.pk, local(at).date())
-        latest, ids = groups.get(key, (at, []))
-        groups[key] = (max(latest, at), [*ids, account_id])
-    for (tier_id, _day), (latest, ids) in groups.items():
-        Account.objects.filter(pk__in=ids).update(tier_id=tier_id, tier_since=latest, tier_until=_held_until(latest))  # fmt: skip
+    sql.columns_update(Account, {
+        "id": [account_id for account_id, *_rest in ups],
+        "tier_id": [best.pk for _a, _t, best, _s, _at in ups],
+        "tier_since": [at for *_rest, at in ups],
+        "tier_until": [_held_until(at) for *_rest, at in ups],
+    })  # fmt: skip
 
 
 def order_refunded(*, order: Any, refund: Any) -> PointsEntry | None:

@@ -72,6 +72,27 @@ def test_columns_insert_refuses_columns_of_different_lengths_and_writes_nothing(
     assert not PeriodicRun.objects.filter(name__in=["a", "b"]).exists()
 
 
+def test_columns_update_sets_each_row_by_primary_key_with_adapted_values(db) -> None:
+    ids = sql.dicts_insert(PeriodicRun, [{"name": n, "last_run_at": None} for n in "abc"])
+    shanghai = dt.datetime(2026, 11, 24, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    later = shanghai + dt.timedelta(hours=1)
+    sql.columns_update(PeriodicRun, {"id": [ids[2], ids[0]], "last_run_at": [later, shanghai]})
+    stored = PeriodicRun.objects.in_bulk(ids)
+    assert [stored[i].last_run_at for i in ids] == [shanghai, None, later]
+    assert PeriodicRun.objects.filter(last_run_at=later).get().name == "c"  # found by the ORM
+
+
+def test_columns_update_refuses_a_missing_key_or_unknown_field_and_changes_nothing(db) -> None:
+    (pk,) = sql.dicts_insert(PeriodicRun, [{"name": "x", "last_run_at": None}])
+    with pytest.raises(ValueError, match="no id column"):
+        sql.columns_update(PeriodicRun, {"last_run_at": [timezone.now()]})
+    with pytest.raises(ValueError, match="colour"):
+        sql.columns_update(PeriodicRun, {"id": [pk], "colour": ["red"]})
+    with pytest.raises(ValueError, match="different lengths"):
+        sql.columns_update(PeriodicRun, {"id": [pk], "name": ["y", "z"]})
+    assert PeriodicRun.objects.get(pk=pk).name == "x"
+
+
 def test_canonical_reads_either_alias_and_strips_text() -> None:
     chinese = {"单号": " A1 ", "门店编码": "S1", "数量": 2}
     english = {"pos_no": "B2", "store": " S2", "quantity": "1"}
