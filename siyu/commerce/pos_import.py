@@ -367,15 +367,19 @@ def _apply(ready: _Ready) -> None:
     })  # fmt: skip
     # Ledger rows: one per line of each order credited to a guide.
     credited = _per_line([amounts is not None for _m, amounts in ready.accruals], counts)
+
+    def of_credited(column: Iterable[Any]) -> list[Any]:  # a lines' column, credited lines only
+        return list(compress(column, credited))
+
     priced = list(chain.from_iterable(amounts for _m, amounts in ready.accruals if amounts))
     sql.columns_insert(CommissionEntry, {
         "kind": [EntryKind.ACCRUAL] * len(priced),
-        "staff_id": list(compress(_per_line([o["staff_id"] for o in ready.orders], counts), credited)),
-        "store_id": list(compress(_per_line([o["store_id"] for o in ready.orders], counts), credited)),
-        "order_id": list(compress(_per_line(order_ids, counts), credited)),
-        "line_id": list(compress(line_ids, credited)),
-        "month": list(compress(_per_line([m for m, _a in ready.accruals], counts), credited)),
-        "base_fen": list(compress(map(attrgetter("amount_fen"), lines), credited)),
+        "staff_id": of_credited(_per_line([o["staff_id"] for o in ready.orders], counts)),
+        "store_id": of_credited(_per_line([o["store_id"] for o in ready.orders], counts)),
+        "order_id": of_credited(_per_line(order_ids, counts)),
+        "line_id": of_credited(line_ids),
+        "month": of_credited(_per_line([month for month, _a in ready.accruals], counts)),
+        "base_fen": of_credited(map(attrgetter("amount_fen"), lines)),
         "rate": list(map(itemgetter(0), priced)),
         "amount_fen": list(map(itemgetter(1), priced)),
     })  # fmt: skip

@@ -107,18 +107,28 @@ def insert_returning(
     rows really inserted, in the order given (both databases return a multi-row VALUES
     insert's rows in order; Django's own bulk_create relies on the same)."""
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    one = "(" + ", ".join([mark()] * len(columns)) + ")"
     on_conflict = f"ON CONFLICT ({conflict}) DO NOTHING " if conflict else ""
     out: list[tuple] = []
     with driver_cursor() as cursor:
-        for chunk in chunks(rows, max(1, min(CHUNK, 30_000 // max(1, len(columns))))):
+        for chunk in chunks(rows, _rows_per_statement(len(columns))):
             cursor.execute(
-                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-                f"{on_conflict}RETURNING {returning}",
+                _values_insert(table, quoted, len(columns), len(chunk))
+                + f"{on_conflict}RETURNING {returning}",
                 list(itertools.chain.from_iterable(chunk)),
             )
             out.extend(cursor.fetchall())
     return out
+
+
+def _rows_per_statement(width: int) -> int:
+    """Rows in one multi-row statement: CHUNK, fewer for wide rows (parameter limits)."""
+    return max(1, min(CHUNK, 30_000 // max(1, width)))
+
+
+def _values_insert(table: str, quoted: str, width: int, rows: int) -> str:
+    """`INSERT INTO table (quoted) VALUES (?, …), … ` for `rows` rows of `width` values."""
+    one = "(" + ", ".join([mark()] * width) + ")"
+    return f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * rows)} "  # noqa: S608
 
 
 def _staged(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -305,7 +315,7 @@ def columns_insert(model: type[models.Model], columns: Mapping[str, Sequence[Any
     The hot path of the imports: each value is read, adapted and laid into the statement's
     parameters by C-level calls (`map`, slice assignment), and a column of few distinct
     values (moments, days, rates, choices) is adapted once per distinct value. Laying rows
-    out one by one in Python cost about 2 µs a row; the POS import writes five a order."""
+    out one by one in Python cost about 2 µs a row; the POS import writes five an order."""
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"{model.__name__}: columns of different lengths {sorted(lengths)}")
@@ -334,9 +344,8 @@ def _columns_insert(
             default = now if stamped else f.get_default()
             values.append(_Constant(default if adapt is None else adapt(default)))
         names.append(connection.ops.quote_name(f.column))
-    width = len(names)
-    size = max(1, min(CHUNK, 30_000 // width))
-    one = "(" + ", ".join([mark()] * width) + ")"
+    width, quoted = len(names), ", ".join(names)
+    size = _rows_per_statement(width)
     pk = connection.ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
     first = operator.itemgetter(0)
     ids: list[int] = []
@@ -350,9 +359,7 @@ def _columns_insert(
                 else:
                     params[j::width] = values_of[start : start + rows]
             cursor.execute(
-                f"INSERT INTO {meta.db_table} ({', '.join(names)}) "  # noqa: S608
-                f"VALUES {', '.join([one] * rows)} RETURNING {pk}",
-                params,
+                _values_insert(meta.db_table, quoted, width, rows) + f"RETURNING {pk}", params
             )
             ids += map(first, cursor.fetchall())
     return ids
@@ -367,8 +374,10 @@ def columns_update(model: type[models.Model], columns: Mapping[str, Sequence[Any
     key = meta.pk.attname  # type: ignore[union-attr]
     fields = {f.attname: f for f in meta.concrete_fields}
     unknown = columns.keys() - fields.keys()
-    if unknown or key not in columns:
-        raise ValueError(f"{model.__name__}: no fields {sorted(unknown)} or no {key} column")
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    if key not in columns:
+        raise ValueError(f"{model.__name__}: an update needs the {key} column")
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"{model.__name__}: columns of different lengths {sorted(lengths)}")

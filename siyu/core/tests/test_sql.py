@@ -84,7 +84,7 @@ def test_columns_update_sets_each_row_by_primary_key_with_adapted_values(db) -> 
 
 def test_columns_update_refuses_a_missing_key_or_unknown_field_and_changes_nothing(db) -> None:
     (pk,) = sql.dicts_insert(PeriodicRun, [{"name": "x", "last_run_at": None}])
-    with pytest.raises(ValueError, match="no id column"):
+    with pytest.raises(ValueError, match="needs the id column"):
         sql.columns_update(PeriodicRun, {"last_run_at": [timezone.now()]})
     with pytest.raises(ValueError, match="colour"):
         sql.columns_update(PeriodicRun, {"id": [pk], "colour": ["red"]})
