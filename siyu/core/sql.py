@@ -316,20 +316,16 @@ def columns_insert(model: type[models.Model], columns: Mapping[str, Sequence[Any
     parameters by C-level calls (`map`, slice assignment), and a column of few distinct
     values (moments, days, rates, choices) is adapted once per distinct value. Laying rows
     out one by one in Python cost about 2 µs a row; the POS import writes five an order."""
-    lengths = {len(values) for values in columns.values()}
-    if len(lengths) > 1:
-        raise ValueError(f"{model.__name__}: columns of different lengths {sorted(lengths)}")
-    return _columns_insert(model, columns, lengths.pop() if lengths else 0, timezone.now())
+    return _columns_insert(model, columns, 0, timezone.now())
 
 
 def _columns_insert(
-    model: type[models.Model], columns: Mapping[str, Sequence[Any]], count: int, now: dt.datetime
+    model: type[models.Model], columns: Mapping[str, Sequence[Any]], rows: int, now: dt.datetime
 ) -> list[int]:
+    """`columns_insert`; `rows` counts the rows when no column is given (all defaults)."""
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    unknown = columns.keys() - {f.attname for f in fields}
-    if unknown:
-        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    count = _column_length(model, columns, fields) if columns else rows
     if not count:
         return []
     names: list[str] = []
@@ -373,14 +369,9 @@ def columns_update(model: type[models.Model], columns: Mapping[str, Sequence[Any
     meta = model._meta
     key = meta.pk.attname  # type: ignore[union-attr]
     fields = {f.attname: f for f in meta.concrete_fields}
-    unknown = columns.keys() - fields.keys()
-    if unknown:
-        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    _column_length(model, columns, fields.values())
     if key not in columns:
         raise ValueError(f"{model.__name__}: an update needs the {key} column")
-    lengths = {len(values) for values in columns.values()}
-    if len(lengths) > 1:
-        raise ValueError(f"{model.__name__}: columns of different lengths {sorted(lengths)}")
     names = [name for name in columns if name != key]
     adapted: dict[Any, dict[Any, Any]] = {}
     values = [_column_adapted(fields[name], columns[name], adapted) for name in [*names, key]]
@@ -391,6 +382,20 @@ def columns_update(model: type[models.Model], columns: Mapping[str, Sequence[Any
             f"WHERE {connection.ops.quote_name(fields[key].column)} = {mark()}",
             list(zip(*values, strict=True)),
         )
+
+
+def _column_length(
+    model: type[models.Model], columns: Mapping[str, Sequence[Any]], fields: Iterable[models.Field]
+) -> int:
+    """How many rows the columns give, refusing a field the model lacks and columns of
+    different lengths."""
+    unknown = columns.keys() - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"{model.__name__}: columns of different lengths {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
 
 
 def _column_adapted(
