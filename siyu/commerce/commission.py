@@ -52,13 +52,13 @@ def plan_for(brand_id: int, day: dt.date) -> CommissionPlan:
 def line_rate(
     plan: CommissionPlan,
     campaigns: Sequence[CommissionCampaign],
-    line: OrderLine,
+    product_line: str,
     after_hours: bool,
 ) -> Decimal:
     """Campaign → product line → base; after hours, the after-hours premium on top."""
-    rate = next((c.rate for c in campaigns if c.product_line in ("", line.product_line)), None)
+    rate = next((c.rate for c in campaigns if c.product_line in ("", product_line)), None)
     if rate is None:
-        rate = Decimal(str(plan.line_rates.get(line.product_line, plan.base_rate)))
+        rate = Decimal(str(plan.line_rates.get(product_line, plan.base_rate)))
     if after_hours:
         rate += max(plan.after_hours_rate - plan.base_rate, Decimal(0))
     return rate
@@ -75,6 +75,42 @@ def campaigns_for(
     )
 
 
+class Tariff:
+    """A brand's plan and campaigns (those overlapping the orders to price), pricing one
+    order's lines after another. Each rate is worked out once per (campaigns running,
+    product line, after hours) and each amount in integers, half up as `fen` rounds: an
+    import prices tens of thousands of lines, and a rate looked up and a Decimal product
+    rounded per line cost about 2 µs."""
+
+    def __init__(self, plan: CommissionPlan, campaigns: Sequence[CommissionCampaign]) -> None:
+        self.plan, self.campaigns = plan, list(campaigns)
+        self._rates: dict[tuple[Any, ...], tuple[Decimal, int, int]] = {}
+
+    def amounts(
+        self, *, placed_at: dt.datetime, after_hours: bool, lines: Sequence[Any]
+    ) -> list[tuple[Decimal, int]]:
+        """(rate, amount in fen) of each line (`amount_fen`, `product_line`) of a paid order
+        credited to a guide; only the campaigns running at `placed_at` apply."""
+        running = tuple(c for c in self.campaigns if c.starts_at <= placed_at < c.ends_at)
+        rates, out = self._rates, []
+        for line in lines:
+            key = (tuple(map(id, running)), line.product_line, after_hours)
+            found = rates.get(key)
+            if found is None:
+                rate = line_rate(self.plan, running, line.product_line, after_hours)
+                found = rates[key] = (rate, *rate.as_integer_ratio())
+            rate, numerator, denominator = found
+            out.append((rate, _half_up(line.amount_fen * numerator, denominator)))
+        return out
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) to a whole number, halves away from zero (as `fen`)."""
+    whole, rest = divmod(abs(numerator), denominator)
+    whole += 2 * rest >= denominator
+    return whole if numerator >= 0 else -whole
+
+
 def accrual_amounts(
     *,
     placed_at: dt.datetime,
@@ -84,13 +120,9 @@ def accrual_amounts(
     campaigns: Sequence[CommissionCampaign],
 ) -> list[tuple[Decimal, int]]:
     """(rate, amount in fen) of each line of a paid order credited to a guide. `lines` need
-    `amount_fen` and `product_line`; only the campaigns running at `placed_at` apply."""
-    running = [c for c in campaigns if c.starts_at <= placed_at < c.ends_at]
-    out = []
-    for line in lines:
-        rate = line_rate(plan, running, line, after_hours)
-        out.append((rate, fen(line.amount_fen * rate)))
-    return out
+    `amount_fen` and `product_line`; only the campaigns running at `placed_at` apply. (For
+    many orders of one brand and plan, keep one `Tariff`.)"""
+    return Tariff(plan, campaigns).amounts(placed_at=placed_at, after_hours=after_hours, lines=lines)
 
 
 def accruals_make(

@@ -11,7 +11,7 @@ settings, commission plans, and a year of mall and POS orders with returns.
   more than half reached through a share of one of the store's guides (moments mostly);
   about 11 % of online sales fall after hours. About 3 % of orders have a line returned.
   Attribution and commission go through the same rules as live orders
-  (`attribution_decide`, `accrual_amounts`), so statements and KPIs add up.
+  (`attribution_decide`, `commission.Tariff`), so statements and KPIs add up.
 """
 
 from __future__ import annotations
@@ -187,7 +187,10 @@ def _orders(ctx: Context, rng: random.Random, catalog: dict) -> int:
     now = dt.datetime.combine(ctx.today, dt.time(21), zone)
     per_day = ORDERS_PER_CUSTOMER_YEAR * len(people) / 365 / (sum(SEASON) / 12)
     plans = {b: commission.plan_for(b, ctx.today) for b in catalog}
-    campaigns = {b: list(CommissionCampaign.objects.filter(brand_id=b)) for b in catalog}
+    tariffs = {
+        b: commission.Tariff(plans[b], CommissionCampaign.objects.filter(brand_id=b))
+        for b in catalog
+    }
     batch: list[tuple[dict, Any, list[Any], list[Any], dict | None]] = []
     total, started = 0, time.perf_counter()
     for back in range(ctx.days - 1, -1, -1):
@@ -249,9 +252,8 @@ def _orders(ctx: Context, rng: random.Random, catalog: dict) -> int:
                 refund = {"line": rng.randrange(len(bought)), "at": back_at}
                 line = bought[refund["line"]]
                 order["refunded_fen"] = line.amount_fen
-            amounts = commission.accrual_amounts(
-                placed_at=at, after_hours=decided.is_after_hours, lines=bought,
-                plan=plans[store.brand_id], campaigns=campaigns[store.brand_id],
+            amounts = tariffs[store.brand_id].amounts(
+                placed_at=at, after_hours=decided.is_after_hours, lines=bought
             ) if decided.staff_id else []  # fmt: skip
             batch.append((order, decided, bought, amounts, refund))
             total += 1
