@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from itertools import chain, compress, repeat
+from itertools import chain, compress, count, repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -44,7 +44,7 @@ from siyu.commerce.models import (
 )
 from siyu.commerce.services import pos_number
 from siyu.core import bulk, periods, sql
-from siyu.core.tabular import canonical
+from siyu.core.tabular import columns
 from siyu.org.models import Staff, Store
 from siyu.org.scope import Capability, Scope, scoped
 
@@ -82,15 +82,12 @@ class PosReport:
         }  # fmt: skip
 
 
-@dataclass
-class _Line:
-    row: int
-    sku: str
-    quantity: int
-    amount_fen: int
+# A line of a POS order: (row no. in the file, SKU code, quantity, amount in fen). A plain
+# tuple: the import reads tens of thousands, and a dataclass per line cost about 1 µs.
+_Line = tuple[int, str, int, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Order:
     store: str
     pos_no: str
@@ -112,8 +109,17 @@ def _when(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
 
 
 def _text(value: Any) -> str:
-    """A cell as stripped text (`canonical` has stripped strings already; Excel gives numbers)."""
+    """A cell as stripped text (`columns` has stripped strings already; Excel gives numbers)."""
     return value if type(value) is str else str(value or "").strip()
+
+
+def _quantity(value: Any) -> int | None:
+    """A quantity from 1 to 999, or None."""
+    try:
+        quantity = int(_text(value))
+    except ValueError:
+        return None
+    return quantity if 0 < quantity <= 999 else None
 
 
 def _fen(value: Any) -> int | None:
@@ -131,40 +137,84 @@ def _fen(value: Any) -> int | None:
     return int(yuan * 100)
 
 
+class _Memo(dict[Any, Any]):
+    """convert(value), worked out the first time a value is asked for."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        found = self[value] = self.convert(value)
+        return found
+
+
+def _texts(values: list[Any]) -> list[str]:
+    """Cells as stripped text: a CSV's are already; Excel's numbers and empty cells are not."""
+    return values if set(map(type, values)) <= {str} else _each(_text, values)
+
+
+def _each(convert: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """convert(value) of each value, once per distinct value: a file repeats its times,
+    quantities, amounts and codes (`convert` returns None for a bad value, never raises)."""
+    memo = _Memo(convert)
+    try:
+        return list(map(memo.__getitem__, values))
+    except TypeError:  # an unhashable cell (a list in an API row): one by one
+        return list(map(convert, values))
+
+
+def _row_errors(
+    pos_no: str, store: str, sku: str, at: Any, quantity: Any, amount: Any
+) -> dict[str, str]:
+    """Each bad cell of a row, by column."""
+    errors = {
+        name: _("This field is required.")
+        for name, value in (("pos_no", pos_no), ("store", store), ("sku", sku))
+        if not value
+    }
+    if at is None:
+        errors["time"] = _("A time like 2026-11-20 14:03 (local) or ISO 8601 with a zone.")
+    if quantity is None:
+        errors["quantity"] = _("A quantity is from 1 to %(n)d.") % {"n": 999}
+    if amount is None:
+        errors["amount"] = _("An amount in yuan, like 599.00, not negative.")
+    return errors
+
+
 def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str, str], _Order]:
-    """Rows → orders by (store, POS no.), each row checked on its own."""
-    orders: dict[tuple[str, str], _Order] = {}
+    """Rows → orders by (store, POS no.), each row checked on its own. Cells are read and
+    converted column by column (`tabular.columns`, each distinct value once); only grouping
+    rows into orders goes row by row."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    report.rows += len(rows)
+    cells = columns(rows, HEADERS)
     zone = periods.group_zone()
-    times: dict[Any, dt.datetime | None] = {}  # the lines of an order share their time
-    for index, raw in enumerate(rows, start=2):  # row 1 is the header
-        report.rows += 1
-        row = canonical(raw, HEADERS)
-        get = row.get
-        errors: dict[str, str] = {}
-        pos_no, store, sku = _text(get("pos_no")), _text(get("store")), _text(get("sku"))
-        for name, value in (("pos_no", pos_no), ("store", store), ("sku", sku)):
-            if not value:
-                errors[name] = _("This field is required.")
-        stamp = get("time")
-        at = times[stamp] if stamp in times else times.setdefault(stamp, _when(stamp, zone))
-        if at is None:
-            errors["time"] = _("A time like 2026-11-20 14:03 (local) or ISO 8601 with a zone.")
-        try:
-            quantity = int(_text(get("quantity")))
-            if not 0 < quantity <= 999:
-                raise ValueError
-        except ValueError:
-            errors["quantity"] = _("A quantity is from 1 to %(n)d.") % {"n": 999}
-            quantity = 0
-        amount = _fen(get("amount"))
-        if amount is None:
-            errors["amount"] = _("An amount in yuan, like 599.00, not negative.")
+    texts = [
+        _texts(cells[name])
+        for name in ("pos_no", "store", "sku", "cashier", "member_phone", "member_card")
+    ]
+    orders: dict[tuple[str, str], _Order] = {}
+    for index, pos_no, store, sku, cashier, phone, card, at, quantity, amount in zip(
+        count(2),  # row 1 is the header
+        *texts,
+        _each(lambda value: _when(value, zone), cells["time"]),
+        _each(_quantity, cells["quantity"]),
+        _each(_fen, cells["amount"]),
+        strict=False,
+    ):
+        errors = (
+            _row_errors(pos_no, store, sku, at, quantity, amount)
+            if not (pos_no and store and sku) or at is None or quantity is None or amount is None
+            else None
+        )
         key = (store, pos_no)
         order = orders.get(key)
-        head = (at, _text(get("cashier")), _text(get("member_phone")), _text(get("member_card")))
-        if order is None and pos_no and store:
-            order = orders[key] = _Order(store, pos_no, *head)  # type: ignore[arg-type]
-        elif order is not None and (order.at, order.cashier, order.phone, order.card) != head:
+        if order is None:
+            if pos_no and store:
+                order = orders[key] = _Order(store, pos_no, at, cashier, phone, card)
+        elif order.at != at or order.cashier != cashier or order.phone != phone or order.card != card:
+            errors = errors or {}
             errors["pos_no"] = _("Rows of one POS order disagree on time, cashier or member.")
         if errors:
             report.errors.append({"row": index, "fields": errors})
@@ -172,7 +222,7 @@ def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str,
                 order.bad = True
             continue
         assert order is not None
-        order.lines.append(_Line(index, sku, quantity, amount))  # type: ignore[arg-type]
+        order.lines.append((index, sku, quantity, amount))
     return orders
 
 
@@ -196,7 +246,7 @@ def _import(
     for order in orders:
         if len(order.lines) > MAX_LINES:
             order.bad = True
-            report.errors.append({"row": order.lines[0].row, "fields": {"pos_no": _("An order may hold at most %(n)d lines.") % {"n": MAX_LINES}}})  # fmt: skip
+            report.errors.append({"row": order.lines[0][0], "fields": {"pos_no": _("An order may hold at most %(n)d lines.") % {"n": MAX_LINES}}})  # fmt: skip
     good = [o for o in orders if not o.bad]
     report.skipped = len(orders) - len(good)
     # Commission plans by brand and day, read once for the whole file.
@@ -222,26 +272,31 @@ def _chunk_import(
     """One chunk: decided outside any transaction, then written in one, on its write turn
     (what happened is added to the file's report only once the transaction has committed)."""
     ready = _prepare(scope, chunk, plans)
-    if ready.orders:
+    if ready.numbers:
         with sql.write_turn(), transaction.atomic():
             _apply(ready)
-    ready.report.created = len(ready.orders)
+    ready.report.created = len(ready.numbers)
     return ready.report
 
 
 def _refuse(report: PosReport, order: _Order, column: str, message: str) -> None:
     report.skipped += 1
-    report.errors.append({"row": order.lines[0].row, "fields": {column: message}})
+    report.errors.append({"row": order.lines[0][0], "fields": {column: message}})
 
 
 @dataclass
 class _Ready:
-    """A chunk's orders decided and priced, not yet written; `report` holds its duplicates
-    and refusals."""
+    """A chunk's orders decided and priced, not yet written, column by column (an order's
+    row is laid out from these in `_apply`); `report` holds its duplicates and refusals."""
 
     report: PosReport
-    orders: list[dict[str, Any]] = field(default_factory=list)  # Order rows, no ids yet
-    lines: list[list[attribution.DraftLine]] = field(default_factory=list)  # of each order
+    numbers: list[str] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
+    customers: list[int | None] = field(default_factory=list)
+    moments: list[dt.datetime] = field(default_factory=list)
+    cashiers: list[int | None] = field(default_factory=list)
+    decided: list[attribution.Draft] = field(default_factory=list)
+    lines: list[list[attribution.DraftLine]] = field(default_factory=list)
     # Of each order: its ledger month and (rate, commission) per line, or None for the
     # amounts when no guide is credited.
     accruals: list[tuple[dt.date | None, list[tuple[Decimal, int]] | None]] = field(
@@ -267,12 +322,14 @@ def _prepare(
         pos_number(stores[o.store].brand_id, o.pos_no): o for o in chunk if o.store in stores
     }
     existing = _numbers_taken(list(numbers))
+    codes = {sku for o in chunk for _row, sku, _q, _a in o.lines}
     skus = {
         code: (pk, brand, line, price)
-        for code, pk, brand, line, price in Sku.objects.filter(
-            code__in={line.sku for o in chunk for line in o.lines}
-        ).values_list("code", "pk", "product__brand_id", "product__product_line", "product__price_fen")
-    }  # fmt: skip
+        for code, pk, brand, line, price in Sku.objects.filter(code__in=codes).values_list(
+            "code", "pk", "product__brand_id", "product__product_line", "product__price_fen"
+        )
+    }
+    unknown = codes - skus.keys()
     cashiers = dict(
         Staff.objects.filter(employee_no__in={o.cashier for o in chunk if o.cashier}).values_list(
             "employee_no", "pk"
@@ -284,17 +341,20 @@ def _prepare(
     )
     customers = customer_facts(set(members.values()))
     guides = staff_facts(set(cashiers.values()) | {c.owner_staff_id for c in customers.values() if c.owner_staff_id})  # fmt: skip
-    campaigns: dict[int, list[Any]] = {}  # by brand, those overlapping the chunk's orders
-    months: dict[dt.date, dt.date] = {}  # the ledger month of each local day
+    # What the rules know of an order is its customer's facts and the guides: one each.
+    knowns: dict[int | None, attribution.Known] = {}
     first, last = min(o.at for o in chunk), max(o.at for o in chunk)
+    campaigns: dict[int, list[Any]] = {}  # by brand, those overlapping the chunk's orders
+    tariffs: dict[tuple[int, dt.date], commission.Tariff] = {}  # by brand and local day
+    months: dict[dt.date, dt.date] = {}  # the ledger month of each local day
+    Draft, DraftLine = attribution.Draft, attribution.DraftLine  # noqa: N806
     for number, pos in numbers.items():
         store = stores[pos.store]
         if number in existing:
             report.duplicates += 1
             continue
-        unknown = [line for line in pos.lines if line.sku not in skus]
-        if unknown:
-            _refuse(report, pos, "sku", _("Unknown SKU %(code)s.") % {"code": unknown[0].sku})
+        if unknown and (bad := [sku for _row, sku, _q, _a in pos.lines if sku in unknown]):
+            _refuse(report, pos, "sku", _("Unknown SKU %(code)s.") % {"code": bad[0]})
             continue
         cashier = cashiers.get(pos.cashier) if pos.cashier else None
         if pos.cashier and (cashier is None or guides[cashier].store_id != store.pk):
@@ -302,39 +362,43 @@ def _prepare(
                 report, pos, "cashier", _("No staff member of this store has this employee no.")
             )
             continue
-        customer_id = members.get(("pos_card", pos.card)) or members.get(("phone", pos.phone))
+        customer_id = members.get(("pos_card", pos.card)) if pos.card else None
+        if customer_id is None and pos.phone:
+            customer_id = members.get(("phone", pos.phone))
+        known = knowns.get(customer_id)
+        if known is None:
+            facts = customers.get(customer_id) if customer_id is not None else None
+            known = knowns[customer_id] = attribution.Known(customer=facts, staff=guides)
         bought = [
-            attribution.DraftLine(*skus[line.sku][:2], skus[line.sku][2], line.quantity, skus[line.sku][3], line.amount_fen)
-            for line in pos.lines
-        ]  # fmt: skip
-        decided = attribution.Draft(placed_at=pos.at, cashier_id=cashier)
-        known = attribution.Known(customer=customers.get(customer_id or 0), staff=guides)
+            DraftLine(sku[0], sku[1], sku[2], quantity, sku[3], amount)
+            for _row, code, quantity, amount in pos.lines
+            for sku in (skus[code],)
+        ]
+        decided = Draft(placed_at=pos.at, cashier_id=cashier)
         attribution.attribution_decide(
             order=decided, lines=bought, known=known, store_city=store.city_code
         )
-        ready.orders.append({
-            "number": number, "channel": OrderChannel.POS, "status": OrderStatus.PAID,
-            "brand_id": store.brand_id, "branch_id": store.branch_id, "store_id": store.pk,
-            "customer_id": customer_id, "placed_at": pos.at, "paid_at": pos.at,
-            "total_fen": sum(b.amount_fen for b in bought), "cashier_id": cashier,
-            "attribution_rule": decided.attribution_rule, "staff_id": decided.staff_id,
-            "is_after_hours": decided.is_after_hours, "is_member": decided.is_member,
-            "is_cross_city": decided.is_cross_city, "is_cross_brand": decided.is_cross_brand,
-        })  # fmt: skip
+        ready.numbers.append(number)
+        ready.stores.append(store)
+        ready.customers.append(customer_id)
+        ready.moments.append(pos.at)
+        ready.cashiers.append(cashier)
+        ready.decided.append(decided)
         ready.lines.append(bought)
         if decided.staff_id is None:
             ready.accruals.append((None, None))
             continue
         brand, day = store.brand_id, periods.local(pos.at).date()
-        if (brand, day) not in plans:
-            plans[(brand, day)] = commission.plan_for(brand, day)
-        if day not in months:
+        tariff = tariffs.get((brand, day))
+        if tariff is None:
+            if (brand, day) not in plans:
+                plans[(brand, day)] = commission.plan_for(brand, day)
+            if brand not in campaigns:
+                campaigns[brand] = commission.campaigns_for(brand, first, last)
+            tariff = tariffs[(brand, day)] = commission.Tariff(plans[(brand, day)], campaigns[brand])  # fmt: skip
             months[day] = commission.month_of(pos.at)
-        if brand not in campaigns:
-            campaigns[brand] = commission.campaigns_for(brand, first, last)
-        ready.accruals.append((months[day], commission.accrual_amounts(
-            placed_at=pos.at, after_hours=decided.is_after_hours, lines=bought,
-            plan=plans[(brand, day)], campaigns=campaigns[brand],
+        ready.accruals.append((months[day], tariff.amounts(
+            placed_at=pos.at, after_hours=decided.is_after_hours, lines=bought
         )))  # fmt: skip
     for pos in chunk:
         if pos.store not in stores:
@@ -353,12 +417,25 @@ def _numbers_taken(numbers: Sequence[str]) -> set[str]:
 
 def _apply(ready: _Ready) -> None:
     """Write a prepared chunk (in the caller's transaction): orders, lines and ledger rows as
-    plain rows, the lines and ledger rows column by column (`sql.columns_insert`: building a
-    model instance, or even a dict, for each cost more than writing it), then members' points
-    and tiers by the same rule as a single paid order."""
+    plain rows, column by column (`sql.columns_insert`: building a model instance, or even a
+    dict, for each cost more than writing it), then members' points and tiers by the same
+    rule as a single paid order."""
     from siyu.loyalty.services import Paid, orders_paid
 
-    order_ids = sql.dicts_insert(Order, ready.orders)
+    decided, size = ready.decided, len(ready.numbers)
+    staff = list(map(attrgetter("staff_id"), decided))
+    store_ids = list(map(attrgetter("pk"), ready.stores))
+    members = list(map(attrgetter("is_member"), decided))
+    order_ids = sql.columns_insert(Order, {
+        "number": ready.numbers, "channel": [OrderChannel.POS] * size,
+        "status": [OrderStatus.PAID] * size,
+        "brand_id": list(map(attrgetter("brand_id"), ready.stores)),
+        "branch_id": list(map(attrgetter("branch_id"), ready.stores)), "store_id": store_ids,
+        "customer_id": ready.customers, "placed_at": ready.moments, "paid_at": ready.moments,
+        "total_fen": [sum(map(attrgetter("amount_fen"), bought)) for bought in ready.lines],
+        "cashier_id": ready.cashiers, "staff_id": staff, "is_member": members,
+        **{name: list(map(attrgetter(name), decided)) for name in _DECIDED_FIELDS},
+    })  # fmt: skip
     lines = list(chain.from_iterable(ready.lines))
     counts = list(map(len, ready.lines))
     line_ids = sql.columns_insert(OrderLine, {
@@ -374,8 +451,8 @@ def _apply(ready: _Ready) -> None:
     priced = list(chain.from_iterable(amounts for _m, amounts in ready.accruals if amounts))
     sql.columns_insert(CommissionEntry, {
         "kind": [EntryKind.ACCRUAL] * len(priced),
-        "staff_id": of_credited(_per_line([o["staff_id"] for o in ready.orders], counts)),
-        "store_id": of_credited(_per_line([o["store_id"] for o in ready.orders], counts)),
+        "staff_id": of_credited(_per_line(staff, counts)),
+        "store_id": of_credited(_per_line(store_ids, counts)),
         "order_id": of_credited(_per_line(order_ids, counts)),
         "line_id": of_credited(line_ids),
         "month": of_credited(_per_line([month for month, _a in ready.accruals], counts)),
@@ -384,12 +461,16 @@ def _apply(ready: _Ready) -> None:
         "amount_fen": list(map(itemgetter(1), priced)),
     })  # fmt: skip
     orders_paid([
-        Paid(order_id, row["brand_id"], row["customer_id"], row["placed_at"], [(b.product_line, b.amount_fen) for b in bought])
-        for order_id, row, bought in zip(order_ids, ready.orders, ready.lines, strict=True)
-        if row["is_member"] and row["customer_id"] is not None
+        Paid(order_id, store.brand_id, customer, at, [(b.product_line, b.amount_fen) for b in bought])
+        for order_id, store, customer, at, bought, member in zip(
+            order_ids, ready.stores, ready.customers, ready.moments, ready.lines, members, strict=True
+        )
+        if member and customer is not None
     ])  # fmt: skip
 
 
+# The rest of an order's row, as attribution decided it.
+_DECIDED_FIELDS = ("attribution_rule", "is_after_hours", "is_cross_city", "is_cross_brand")
 _LINE_FIELDS = ("sku_id", "brand_id", "product_line", "quantity", "unit_price_fen", "amount_fen")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 import openpyxl
@@ -68,6 +70,33 @@ def canonical(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> dict[
         key: value.strip() if isinstance(value := row[alias], str) else value
         for key, alias in plan[1]
     }
+
+
+def columns(
+    rows: Sequence[dict[str, Any]], headers: dict[str, tuple[str, ...]]
+) -> dict[str, list[Any]]:
+    """The rows column by column, keyed by canonical names as `canonical` keys a row (text
+    values stripped; None where a row lacks the column). For the big imports: when every row
+    has the first row's columns (a file's rows do), each column is read and stripped by
+    C-level calls, not a dict built per row; else row by row through `canonical`."""
+    if not rows:
+        return {key: [] for key in headers}
+    keys = tuple(rows[0])
+    if all(map(keys.__eq__, map(tuple, rows))):
+        first, out = rows[0], dict[str, list[Any]]()
+        for key, aliases in headers.items():
+            alias = next((alias for alias in aliases if alias in first), None)
+            if alias is None:
+                out[key] = [None] * len(rows)
+                continue
+            values = list(map(itemgetter(alias), rows))
+            try:
+                out[key] = list(map(str.strip, values))
+            except TypeError:  # numbers or empty cells (Excel) among the text
+                out[key] = [v.strip() if isinstance(v, str) else v for v in values]
+        return out
+    keyed = [canonical(row, headers) for row in rows]
+    return {key: [row.get(key) for row in keyed] for key in headers}
 
 
 _plans: dict[tuple[int, tuple[str, ...]], tuple[dict, list[tuple[str, str]]]] = {}

@@ -3,12 +3,14 @@ its whole order with a reason per column, a file imported twice adds nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from siyu.commerce.models import CommissionEntry, Order, OrderLine
 from siyu.commerce.tests.factories import catalog, plan
@@ -81,6 +83,48 @@ def test_an_excel_file_reads_like_a_csv(world) -> None:
     report = _upload(world.login(Client(), "ada"), "pos.xlsx", buffer.getvalue())
     assert (report["created"], report["errors"]) == (1, [])
     assert Order.objects.get().staff_id == world.staff["gia"].pk
+
+
+def test_excel_cells_of_every_type_read_as_the_till_meant_them(world) -> None:
+    catalog(world)
+    plan(world)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["单号", "门店编码", "时间", "收银员工号", "会员卡号", "SKU", "数量", "实收金额"])
+    at = dt.datetime(2026, 11, 20, 23, 10)  # noqa: DTZ001 (Excel cells are naive: local time)
+    sheet.append([1001, "S1", at, "G001", None, "ALP-B1-40", 2, 599.5])
+    sheet.append([1001, "S1", at, "G001", None, "ALP-P1-BK-M", 1, 1199])
+    sheet.append([1002, "S1", at, "G001", None, "ALP-B1-40", 1, 0.125])  # finer than fen
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = _upload(world.login(Client(), "ada"), "pos.xlsx", buffer.getvalue())
+    assert (report["created"], report["skipped"]) == (1, 1), report
+    assert [(e["row"], set(e["fields"])) for e in report["errors"]] == [(4, {"amount"})]
+    order = Order.objects.get(number__endswith="-1001")
+    assert (order.total_fen, order.is_after_hours) == (59_950 + 119_900, True)
+    assert order.placed_at == timezone.make_aware(at)
+
+
+def test_uneven_rows_read_like_even_ones(world) -> None:
+    """A row with a cell too many or too few (the file is then read row by row) and cells
+    padded with spaces give the same orders and reasons as a tidy file."""
+    catalog(world)
+    rows = (
+        "单号,门店编码,时间,收银员工号,会员手机,会员卡号,SKU,数量,实收金额\n"
+        " B1 , S1 ,2026-11-20 14:00, G001 ,,,ALP-B1-40, 1 , 599.00 \n"
+        "B1,S1,2026-11-20 14:00,G001,,,ALP-P1-BK-M,1,1299.00,extra\n"
+        "B2,S1,2026-11-20 15:00,G001,,,ALP-B1-40,1,599.00\n"
+        "B2,S1,2026-11-20 15:00,,,,ALP-B1-40,1,599.00\n"
+        "B3,S1,2026-11-20 16:00,G001\n"
+    )
+    report = _upload(world.login(Client(), "ada"), "pos.csv", rows.encode())
+    assert (report["rows"], report["created"], report["skipped"]) == (5, 1, 2), report
+    assert {e["row"]: set(e["fields"]) for e in report["errors"]} == {
+        5: {"pos_no"},  # B2's rows disagree on the cashier
+        6: {"sku", "quantity", "amount"},
+    }  # fmt: skip
+    b1 = Order.objects.get(number__endswith="-B1")
+    assert (b1.total_fen, b1.cashier_id) == (59_900 + 129_900, world.staff["gia"].pk)
 
 
 def test_guides_cannot_import(world) -> None:
