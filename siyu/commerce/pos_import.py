@@ -5,12 +5,13 @@ good is imported; an order with a bad row is skipped whole and the report names 
 row with the reason per column. POS numbers already imported are counted as duplicates and
 skipped, so a file imported twice adds nothing.
 
-The import is built for volume (a brand's day of tills, or a month's backfill): everything
-the rows refer to — stores, SKUs, cashiers, members, their facts — is read once per chunk of
-orders, commission plans once per file and day; attribution and commission use the same
-rules as a single order (`attribution.attribution_decide`, `commission.accrual_amounts`);
-orders, lines and ledger rows are written as plain rows with one multi-row statement per
-table (`core.sql.dicts_insert`). Each chunk is decided and priced first, reading only
+The import is built for volume (a brand's day of tills, or a month's backfill): the rows
+are read column by column (`core.tabular.columns`); everything they refer to — stores, SKUs,
+cashiers, members, their facts — is read once per chunk of orders, commission plans once
+per file and day; attribution and commission use the same rules as a single order
+(`attribution.attribution_decide`, and `commission.Tariff`, which `accrual_amounts` uses);
+orders, lines and ledger rows are written as plain rows, column by column, with one
+multi-row statement per table (`core.sql.columns_insert`). Each chunk is decided and priced first, reading only
 (`_prepare`), then written in one transaction on the database's write turn (`_apply`), so
 the write lock is held for the writing alone.
 
