@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
@@ -31,7 +31,7 @@ NO_PLAN = CommissionPlan(base_rate=Decimal(0), after_hours_rate=Decimal(0), line
 
 def fen(amount: Decimal) -> int:
     """Decimal fen to whole fen, half up (commission is paid in whole fen)."""
-    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return _half_up(*amount.as_integer_ratio())
 
 
 def month_of(at: dt.datetime) -> dt.date:
@@ -78,7 +78,7 @@ def campaigns_for(
 class Tariff:
     """A brand's plan and campaigns (those overlapping the orders to price), pricing one
     order's lines after another. Each rate is worked out once per (campaigns running,
-    product line, after hours) and each amount in integers, half up as `fen` rounds: an
+    product line, after hours) and each amount in integers, rounded as `fen` rounds: an
     import prices tens of thousands of lines, and a rate looked up and a Decimal product
     rounded per line cost about 2 µs."""
 
@@ -105,7 +105,8 @@ class Tariff:
 
 
 def _half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator (> 0) to a whole number, halves away from zero (as `fen`)."""
+    """numerator / denominator (> 0) to a whole number, halves away from zero: how `fen`
+    and `Tariff` round commission to whole fen."""
     whole, rest = divmod(abs(numerator), denominator)
     whole += 2 * rest >= denominator
     return whole if numerator >= 0 else -whole

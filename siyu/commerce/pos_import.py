@@ -11,9 +11,9 @@ cashiers, members, their facts — is read once per chunk of orders, commission 
 per file and day; attribution and commission use the same rules as a single order
 (`attribution.attribution_decide`, and `commission.Tariff`, which `accrual_amounts` uses);
 orders, lines and ledger rows are written as plain rows, column by column, with one
-multi-row statement per table (`core.sql.columns_insert`). Each chunk is decided and priced first, reading only
-(`_prepare`), then written in one transaction on the database's write turn (`_apply`), so
-the write lock is held for the writing alone.
+multi-row statement per table (`core.sql.columns_insert`). Each chunk is decided and priced
+first, reading only (`_prepare`), then written in one transaction on the database's write
+turn (`_apply`), so the write lock is held for the writing alone.
 
 Columns (Chinese or English headers): pos_no/单号, store/门店编码, time/时间 (local time, or
 ISO 8601 with a zone), cashier/收银员工号, member_phone/会员手机, member_card/会员卡号,
@@ -161,7 +161,7 @@ def _each(convert: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     memo = _Memo(convert)
     try:
         return list(map(memo.__getitem__, values))
-    except TypeError:  # an unhashable cell (a list in an API row): one by one
+    except TypeError:  # an unhashable cell (rows handed over by code): one by one
         return list(map(convert, values))
 
 
@@ -348,7 +348,6 @@ def _prepare(
     campaigns: dict[int, list[Any]] = {}  # by brand, those overlapping the chunk's orders
     tariffs: dict[tuple[int, dt.date], commission.Tariff] = {}  # by brand and local day
     months: dict[dt.date, dt.date] = {}  # the ledger month of each local day
-    Draft, DraftLine = attribution.Draft, attribution.DraftLine  # noqa: N806
     for number, pos in numbers.items():
         store = stores[pos.store]
         if number in existing:
@@ -371,11 +370,11 @@ def _prepare(
             facts = customers.get(customer_id) if customer_id is not None else None
             known = knowns[customer_id] = attribution.Known(customer=facts, staff=guides)
         bought = [
-            DraftLine(sku[0], sku[1], sku[2], quantity, sku[3], amount)
+            attribution.DraftLine(sku[0], sku[1], sku[2], quantity, sku[3], amount)
             for _row, code, quantity, amount in pos.lines
-            for sku in (skus[code],)
+            for sku in (skus[code],)  # (pk, brand, product line, price)
         ]
-        decided = Draft(placed_at=pos.at, cashier_id=cashier)
+        decided = attribution.Draft(placed_at=pos.at, cashier_id=cashier)
         attribution.attribution_decide(
             order=decided, lines=bought, known=known, store_city=store.city_code
         )
@@ -426,7 +425,7 @@ def _apply(ready: _Ready) -> None:
     decided, size = ready.decided, len(ready.numbers)
     staff = list(map(attrgetter("staff_id"), decided))
     store_ids = list(map(attrgetter("pk"), ready.stores))
-    members = list(map(attrgetter("is_member"), decided))
+    is_member = list(map(attrgetter("is_member"), decided))
     order_ids = sql.columns_insert(Order, {
         "number": ready.numbers, "channel": [OrderChannel.POS] * size,
         "status": [OrderStatus.PAID] * size,
@@ -434,7 +433,7 @@ def _apply(ready: _Ready) -> None:
         "branch_id": list(map(attrgetter("branch_id"), ready.stores)), "store_id": store_ids,
         "customer_id": ready.customers, "placed_at": ready.moments, "paid_at": ready.moments,
         "total_fen": [sum(map(attrgetter("amount_fen"), bought)) for bought in ready.lines],
-        "cashier_id": ready.cashiers, "staff_id": staff, "is_member": members,
+        "cashier_id": ready.cashiers, "staff_id": staff, "is_member": is_member,
         **{name: list(map(attrgetter(name), decided)) for name in _DECIDED_FIELDS},
     })  # fmt: skip
     lines = list(chain.from_iterable(ready.lines))
@@ -464,7 +463,7 @@ def _apply(ready: _Ready) -> None:
     orders_paid([
         Paid(order_id, store.brand_id, customer, at, [(b.product_line, b.amount_fen) for b in bought])
         for order_id, store, customer, at, bought, member in zip(
-            order_ids, ready.stores, ready.customers, ready.moments, ready.lines, members, strict=True
+            order_ids, ready.stores, ready.customers, ready.moments, ready.lines, is_member, strict=True
         )
         if member and customer is not None
     ])  # fmt: skip

@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from siyu.commerce import pos_import
 from siyu.commerce.models import CommissionEntry, Order, OrderLine
-from siyu.commerce.tests.factories import catalog, plan
+from siyu.commerce.tests.factories import catalog, plan, root
 from siyu.conftest import PHONES
 
 CSV = (
@@ -125,6 +126,20 @@ def test_uneven_rows_read_like_even_ones(world) -> None:
     }  # fmt: skip
     b1 = Order.objects.get(number__endswith="-B1")
     assert (b1.total_fen, b1.cashier_id) == (59_900 + 129_900, world.staff["gia"].pk)
+
+
+def test_rows_handed_over_by_code_may_hold_any_value(world) -> None:
+    """The service takes rows from code as well as from files: a cell that is a list is a bad
+    cell like any other, reported by column."""
+    catalog(world)
+    row = {"pos_no": "C1", "store": "S1", "time": "2026-11-20 14:00", "sku": "ALP-B1-40"}
+    report = pos_import.pos_import(scope=root(world), rows=[
+        {**row, "quantity": "1", "amount": ["599.00"]},
+        {**row, "pos_no": "C2", "quantity": 1, "amount": 599},
+    ])  # fmt: skip
+    assert (report.created, report.skipped) == (1, 1), report.as_dict()
+    assert [(e["row"], set(e["fields"])) for e in report.errors] == [(2, {"amount"})]
+    assert Order.objects.get().total_fen == 59_900
 
 
 def test_guides_cannot_import(world) -> None:
