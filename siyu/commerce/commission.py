@@ -92,9 +92,9 @@ class Tariff:
         """(rate, amount in fen) of each line (`amount_fen`, `product_line`) of a paid order
         credited to a guide; only the campaigns running at `placed_at` apply."""
         running = tuple(c for c in self.campaigns if c.starts_at <= placed_at < c.ends_at)
-        rates, out = self._rates, []
+        rates, out, ran = self._rates, [], tuple(map(id, running))
         for line in lines:
-            key = (tuple(map(id, running)), line.product_line, after_hours)
+            key = (ran, line.product_line, after_hours)
             found = rates.get(key)
             if found is None:
                 rate = line_rate(self.plan, running, line.product_line, after_hours)

@@ -58,14 +58,9 @@ def canonical(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> dict[
     columns = tuple(row)
     plan = _plans.get((id(headers), columns))
     if plan is None or plan[0] is not headers:
-        names = [
-            (key, next(alias for alias in aliases if alias in row))
-            for key, aliases in headers.items()
-            if any(alias in row for alias in aliases)
-        ]
         if len(_plans) > 256:
             _plans.clear()
-        plan = _plans[(id(headers), columns)] = (headers, names)
+        plan = _plans[(id(headers), columns)] = (headers, _aliases_used(row, headers))
     return {
         key: value.strip() if isinstance(value := row[alias], str) else value
         for key, alias in plan[1]
@@ -83,12 +78,8 @@ def columns(
         return {key: [] for key in headers}
     keys = tuple(rows[0])
     if all(map(keys.__eq__, map(tuple, rows))):
-        first, out = rows[0], dict[str, list[Any]]()
-        for key, aliases in headers.items():
-            alias = next((alias for alias in aliases if alias in first), None)
-            if alias is None:
-                out[key] = [None] * len(rows)
-                continue
+        out: dict[str, list[Any]] = {key: [None] * len(rows) for key in headers}
+        for key, alias in _aliases_used(rows[0], headers):
             values = list(map(itemgetter(alias), rows))
             try:
                 out[key] = list(map(str.strip, values))
@@ -97,6 +88,16 @@ def columns(
         return out
     keyed = [canonical(row, headers) for row in rows]
     return {key: [row.get(key) for row in keyed] for key in headers}
+
+
+def _aliases_used(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """(canonical name, the alias the row uses) of each column the row has: the first of a
+    column's aliases that it holds."""
+    return [
+        (key, next(alias for alias in aliases if alias in row))
+        for key, aliases in headers.items()
+        if any(alias in row for alias in aliases)
+    ]
 
 
 _plans: dict[tuple[int, tuple[str, ...]], tuple[dict, list[tuple[str, str]]]] = {}
