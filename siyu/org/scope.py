@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from siyu.org.models import Role, StaffStatus
+from siyu.org.models import Role, StaffStatus, Store
 
 if TYPE_CHECKING:
     from siyu.org.models import ApiToken
@@ -258,6 +258,12 @@ def widen_for_guides(model: type[models.Model], extra: Callable[[int], Q]) -> No
     select by primary key (`pk__in=…`) so that it never duplicates rows.
     """
     _guide_widenings.setdefault(model, []).append(extra)
+
+
+def stores_of(**lookup: int) -> Q:
+    """Rows whose store is one of the stores matching `lookup` (a brand's, a branch's): a
+    rule for a model indexed by store alone, so that it needs no brand or branch index."""
+    return Q(store_id__in=Store.objects.filter(**lookup).values("pk"))
 
 
 def rule_for(model: type[models.Model]) -> Rule:

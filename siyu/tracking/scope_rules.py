@@ -4,21 +4,15 @@ rule), not through these."""
 
 from django.db.models import Q
 
-from siyu.org.models import Store
-from siyu.org.scope import Rule, register
+from siyu.org.scope import Rule, register, stores_of
 from siyu.tracking.models import DailyStat, Dim, Event
-
-
-def _stores_of(**lookup: int) -> Q:
-    return Q(store_id__in=Store.objects.filter(**lookup).values("pk"))
-
 
 register(
     Event,
     Rule(
         group=None,
-        brand=lambda b: _stores_of(brand_id=b),
-        branch=lambda b: _stores_of(branch_id=b),
+        brand=lambda b: stores_of(brand_id=b),
+        branch=lambda b: stores_of(branch_id=b),
         store="store_id",
         staff="staff_id",
     ),
