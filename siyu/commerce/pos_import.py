@@ -285,6 +285,17 @@ def _refuse(report: PosReport, order: _Order, column: str, message: str) -> None
     report.errors.append({"row": order.lines[0][0], "fields": {column: message}})
 
 
+@dataclass(slots=True, frozen=True)
+class _Store:
+    """What a chunk needs of a store: plain values (a model's foreign key ids are read
+    through a descriptor, and the import reads each several times an order)."""
+
+    pk: int
+    brand_id: int
+    branch_id: int
+    city_code: str
+
+
 @dataclass
 class _Ready:
     """A chunk's orders decided and priced, not yet written, column by column (an order's
@@ -292,7 +303,7 @@ class _Ready:
 
     report: PosReport
     numbers: list[str] = field(default_factory=list)
-    stores: list[Store] = field(default_factory=list)
+    stores: list[_Store] = field(default_factory=list)
     customers: list[int | None] = field(default_factory=list)
     moments: list[dt.datetime] = field(default_factory=list)
     cashiers: list[int | None] = field(default_factory=list)
@@ -316,8 +327,10 @@ def _prepare(
     ready = _Ready(PosReport())
     report = ready.report
     stores = {
-        s.code: s
-        for s in scoped(Store.objects.all(), scope).filter(code__in={o.store for o in chunk})
+        code: _Store(pk, brand, branch, city)
+        for code, pk, brand, branch, city in scoped(Store.objects.all(), scope)
+        .filter(code__in={o.store for o in chunk})
+        .values_list("code", "pk", "brand_id", "branch_id", "city_code")
     }
     numbers = {
         pos_number(stores[o.store].brand_id, o.pos_no): o for o in chunk if o.store in stores

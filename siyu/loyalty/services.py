@@ -215,17 +215,19 @@ def orders_paid(paid: Sequence[Paid]) -> int:
             PointsEntry.objects.filter(kind=PointsKind.EARN, order_id__in=[p.order_id for p in items]).values_list("order_id", flat=True)
         )  # fmt: skip
         birthdays = customer_birthdays(customers)
-        entries = []
+        earned = []  # (account, points, order, paid at) of each earn entry
         for item in items:
             account_id, tier_id = accounts[item.customer_id]
             points = earn_points(programme=programme, tier=tier_by_id[tier_id], lines=item.lines, birthday=birthdays.get(item.customer_id), at=item.paid_at)  # fmt: skip
             if points > 0 and item.order_id not in done:
-                entries.append({
-                    "account_id": account_id, "kind": PointsKind.EARN, "points": points,
-                    "expires_on": lot_expiry(item.paid_at), "order_id": item.order_id, "at": item.paid_at,
-                })  # fmt: skip
-        sql.dicts_insert(PointsEntry, entries)  # plain rows: a POS chunk holds thousands
-        written += len(entries)
+                earned.append((account_id, points, item.order_id, item.paid_at))
+        if earned:  # column by column, as plain rows: a POS chunk holds thousands
+            account_ids, points_, order_ids, moments = map(list, zip(*earned, strict=True))
+            sql.columns_insert(PointsEntry, {
+                "account_id": account_ids, "kind": [PointsKind.EARN] * len(earned), "points": points_,
+                "expires_on": list(map(lot_expiry, moments)), "order_id": order_ids, "at": moments,
+            })  # fmt: skip
+        written += len(earned)
         # Tiers only go up here: members already at the top need no spend.
         top = tiers[-1].rank
         climbing = {c for c, (_a, tier_id) in accounts.items() if tier_by_id[tier_id].rank < top}
