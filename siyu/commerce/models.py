@@ -142,6 +142,14 @@ class AttributionRule(models.TextChoices):
     NONE = "none", _("No guide")
 
 
+# A foreign key whose value is copied from another row's (an order's brand is its store's):
+# no database constraint of its own, since the row it is copied from has one, and checking
+# it again cost every row written a parent look-up (SQLite checks each key of each row;
+# the POS import writes about twenty an order). PROTECT still holds for deletes through the
+# ORM, and nothing deletes brands, stores or orders.
+_COPIED: dict = {"on_delete": models.PROTECT, "db_index": False, "db_constraint": False}
+
+
 class Order(models.Model):
     """An online or POS order of one store; attribution is decided once, when it is paid."""
 
@@ -155,8 +163,10 @@ class Order(models.Model):
     # a brand's or branch's orders through their stores (the scope rule). Every index costs
     # each insert: the POS import measured single-column ones at four B-trees of thirteen,
     # and (brand, paid_at) and (branch, paid_at) at about 2.6 µs an order.
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", db_index=False)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Brand and branch are the store's, copied so that reports never join the org tree: the
+    # store's own constraint guards them (see _COPIED below).
+    brand = models.ForeignKey(Brand, related_name="+", **_COPIED)
+    branch = models.ForeignKey(Branch, related_name="+", **_COPIED)
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", db_index=False)
     customer_id = models.BigIntegerField(null=True, blank=True)  # members.Customer
     placed_at = models.DateTimeField(_("placed at"))
@@ -223,7 +233,7 @@ class OrderLine(models.Model):
     # cost every line written (about 2 µs an order of the POS import). Nothing deletes SKUs
     # or brands, whose PROTECT checks would read lines by them.
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+", db_index=False)
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", db_index=False)
+    brand = models.ForeignKey(Brand, related_name="+", **_COPIED)  # the SKU's product's
     product_line = models.CharField(max_length=16, choices=ProductLine.choices)
     quantity = models.PositiveIntegerField()
     unit_price_fen = models.PositiveBigIntegerField()
@@ -328,8 +338,8 @@ class CommissionEntry(models.Model):
     # of these keys: each cost every accrual a B-tree insert (orders and their lines are never
     # deleted, so the PROTECT checks that would read them do not run).
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", db_index=False)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+", db_index=False)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", db_index=False)
+    store = models.ForeignKey(Store, related_name="+", **_COPIED)  # the line's order's
+    order = models.ForeignKey(Order, related_name="+", **_COPIED)  # the line's
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+", db_index=False)
     refund_line = models.ForeignKey(
         RefundLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
