@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -87,14 +88,15 @@ def test_a_night_share_becomes_a_guides_sale_with_after_hours_commission_partly_
     # 3 % base + 2 points after hours on ¥2,598
     (accrual,) = CommissionEntry.objects.filter(order=order)
     assert (accrual.rate, accrual.amount_fen) == (Decimal("0.05"), 12_990)
-    # When one parka comes back
+    # When one parka comes back the next day (a refund is booked at the moment it is made)
     sam = world.login(Client(), "sam")
     line_id = order.lines.get().pk
-    refund = _post(sam, f"/api/v1/commerce/orders/{order.pk}/refunds",
-                   {"number": "R-1", "items": [{"line_id": line_id, "quantity": 1}]})  # fmt: skip
+    with time_machine.travel(local(NIGHT + dt.timedelta(days=1), 12, 0)):
+        refund = _post(sam, f"/api/v1/commerce/orders/{order.pk}/refunds",
+                       {"number": "R-1", "items": [{"line_id": line_id, "quantity": 1}]})  # fmt: skip
+        resent = _post(sam, f"/api/v1/commerce/orders/{order.pk}/refunds",
+                       {"number": "R-1", "items": [{"line_id": line_id, "quantity": 1}]})  # fmt: skip
     assert refund.status_code == 201 and refund.json()["amount_fen"] == PARKA_FEN
-    resent = _post(sam, f"/api/v1/commerce/orders/{order.pk}/refunds",
-                   {"number": "R-1", "items": [{"line_id": line_id, "quantity": 1}]})  # fmt: skip
     assert resent.status_code == 201 and resent.json()["id"] == refund.json()["id"]
     # Then half the commission is taken back, and the month's statements show it
     assert sorted(CommissionEntry.objects.values_list("kind", "amount_fen")) == [
@@ -107,6 +109,16 @@ def test_a_night_share_becomes_a_guides_sale_with_after_hours_commission_partly_
     ]
     by_store = ada.get("/api/v1/commerce/statement?month=2026-11&by=store").json()
     assert [(r["key"], r["sales_fen"]) for r in by_store] == [(world.stores["s1"].pk, PARKA_FEN)]
+    # When the other parka comes back in December, December's statement claws it back and
+    # November's commission stays as it was settled
+    with time_machine.travel(local(dt.date(2026, 12, 3), 12, 0)):
+        late = _post(sam, f"/api/v1/commerce/orders/{order.pk}/refunds",
+                     {"number": "R-2", "items": [{"line_id": line_id, "quantity": 1}]})  # fmt: skip
+    assert late.status_code == 201
+    november = ada.get("/api/v1/commerce/statement?month=2026-11&by=guide").json()
+    december = ada.get("/api/v1/commerce/statement?month=2026-12&by=guide").json()
+    assert [(r["label"], r["commission_fen"]) for r in november] == [("Gia", 6_495)]
+    assert [(r["label"], r["commission_fen"]) for r in december] == [("Gia", -6_495)]
 
 
 def test_the_first_payment_of_an_order_is_the_only_one_that_counts(world, shop) -> None:
