@@ -1,5 +1,8 @@
 """Encryption, keyed hashing, normalization and masking of phone numbers."""
 
+import random
+
+import phonenumbers
 import pytest
 from cryptography.exceptions import InvalidTag
 
@@ -52,6 +55,36 @@ def test_normalize_phone_to_e164(text: str) -> None:
 def test_normalize_rejects_non_phones(text: str) -> None:
     with pytest.raises(pii.InvalidPhone):
         pii.normalize_phone(text)
+
+
+def _by_phonenumbers(text: str) -> str | None:
+    """What phonenumbers alone makes of a text: E.164, or None when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_mainland_mobiles_normalize_as_phonenumbers_does() -> None:
+    # Given numbers with every four-digit prefix from 1000 to 1999, bare and after +86
+    rng = random.Random(7)
+    texts = [
+        f"{lead}{prefix}{rng.randrange(10_000_000):07d}"
+        for prefix in range(1000, 2000)
+        for lead in ("", "+86", "86", "+86 ")
+    ]
+    texts += ["１３８００１３８０００", "(+86) 138-0013-8000", "+85213800138000", "013800138000"]
+    # Then normalize_phone (which reads plain mainland mobiles without the parser) agrees
+    # with phonenumbers on every one: the same E.164 form, or a refusal
+    for text in texts:
+        try:
+            ours: str | None = pii.normalize_phone(text)
+        except pii.InvalidPhone:
+            ours = None
+        assert ours == _by_phonenumbers(text), text
 
 
 def test_mask_phone() -> None:
