@@ -9,6 +9,19 @@
   keys appended with `executemany … ON CONFLICT DO NOTHING`, 1,000 per transaction, into a
   scratch table of the same database, in the same run.
 
+- tracking_writer_events_per_second: the part of ingestion that holds the database's write
+  lock — events with their indexes, device links, rollups, exact-UV visitor rows and
+  activity, written in groups of two batches as the group commit writes them under load —
+  in this process, on batches already checked and attributed outside the clock
+  (`events_ingest` handing them to a writer that keeps them). One SQLite file takes one
+  writer at a time, so this bounds end-to-end ingestion on SQLite whatever the web tier
+  does; its ratio to the same baseline says which ratio end to end could reach at best.
+  `check_us_per_event` beside it is the checking, attribution and rollup deltas per event
+  (the web processes' share, outside the lock), measured on the same batches;
+  `driver_us_per_event` the writer's time inside the database driver alone (from a profile
+  of it writing as many more), and `driver_only_ratio` the ratio the writer would reach if
+  its Python took no time at all.
+
 `--tracking-db postgres` runs it on PostgreSQL (a scratch database on 127.0.0.1).
 """
 
@@ -48,8 +61,8 @@ class EventIds:
         return f"{ms:012x}{self.n:04x}{self.rng.getrandbits(64):016x}"
 
 
-def _batches(n_events: int, links: list[str], externals: list[str]) -> list[bytes]:
-    rng = random.Random(5)
+def _batches(n_events: int, links: list[str], externals: list[str], seed: int = 5) -> list[bytes]:
+    rng = random.Random(seed)
     ids = EventIds(rng)
     kinds, weights = zip(*TYPES, strict=True)
     start = int(time.time() * 1000) - 3_600_000
@@ -109,6 +122,62 @@ def _raw_rate(rows: int) -> float:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_raw_events")
     return rate
+
+
+class _Kept:
+    """A writer that keeps checked batches instead of writing them (see `_writer_rate`)."""
+
+    def __init__(self) -> None:
+        self.batches: list = []
+
+    def write(self, batch: object) -> None:
+        self.batches.append(batch)
+
+
+def _writer_rate(source: object, bodies: list[bytes]) -> tuple[float, float, float | None]:
+    """Events/s of the writer alone and µs of checking per event, on the first half of these
+    batches (new events: ids the HTTP part never sent); and µs per event the writer spends
+    in the database driver (statements, fetches, commits) alone, from a profile of it
+    writing the second half: the floor no change to siyu's Python can go below (SQLite
+    only: its driver's calls are C functions a profile tells apart)."""
+    import cProfile
+    import pstats
+
+    from siyu.tracking import services
+
+    def checked(half: list[bytes]) -> tuple[list, float]:
+        kept = _Kept()
+        started = time.perf_counter()
+        for body in half:
+            services.events_ingest(source=source, events=json.loads(body)["events"], writer=kept)  # type: ignore[arg-type]
+        return kept.batches, time.perf_counter() - started
+
+    def write(batches: list) -> float:
+        writer = services.GroupCommit()
+        started = time.perf_counter()
+        for i in range(0, len(batches), 2):
+            group = batches[i : i + 2]
+            writer._write_group(group)  # as its queue hands them over (the benchmark's view)
+            assert all(b.error is None and b.result.accepted == len(b.rows) for b in group)
+        return time.perf_counter() - started
+
+    from django.db import connection
+
+    middle = len(bodies) // 2
+    timed, checking = checked(bodies[:middle])
+    events = sum(len(batch.rows) for batch in timed)
+    seconds = write(timed)
+    if connection.vendor != "sqlite":  # psycopg's calls are Python, not told apart here
+        return events / seconds, checking / events * 1e6, None
+    profiled, _checking = checked(bodies[middle:])
+    profile = cProfile.Profile()
+    profile.runcall(write, profiled)
+    driver = sum(
+        seconds_in
+        for (file, _line, name), (_calls, _n, seconds_in, _cum, _callers) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
+        if file == "~" and any(part in name for part in ("sqlite3.", "psycopg", "SQLiteCursorWrapper.execute"))
+    )  # fmt: skip
+    return events / seconds, checking / events * 1e6, driver / sum(len(b.rows) for b in profiled) * 1e6
 
 
 def _post_all(port: int | list[int], bodies: list[bytes], key: str, clients: int) -> list[dict]:
@@ -221,6 +290,9 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     def per_1000(i: int) -> float:
         return round(1000 * 1000 * (cpu_after[i] - cpu_before[i]) / accepted, 1)
 
+    log(f"tracking: measuring the writer alone on {n // 4:,} new events (and profiling it on as many)")
+    fresh = _batches(n // 2, links, externals, seed=6)
+    writer_rate, check_us, driver_us = _writer_rate(source, fresh)
     log(f"tracking: measuring the raw idempotent append of {n:,} rows on the same database")
     baseline = _raw_rate(n)
     yield result(
@@ -233,4 +305,14 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
         # processes; the clients (this process, not siyu's); the rest of the machine, mostly
         # the database server on PostgreSQL.
         cpu_ms_per_1000={"web": per_1000(1), "clients": per_1000(2), "rest": round(per_1000(0) - per_1000(1) - per_1000(2), 1)},
+    )  # fmt: skip
+    yield result(
+        "tracking_writer_events_per_second", f"{n // 4:,} events ({args.tracking_db})", writer_rate,
+        "events/s", baseline, baseline_is="raw executemany … ON CONFLICT DO NOTHING, same rows and database",
+        group_batches=2, check_us_per_event=round(check_us, 1),
+        **({} if driver_us is None else {
+            "driver_us_per_event": round(driver_us, 1),
+            # The ratio if the writer's Python took no time at all: its statements alone.
+            "driver_only_ratio": round(1e6 / driver_us / baseline, 3),
+        }),
     )  # fmt: skip
