@@ -77,7 +77,7 @@ def lookup_hash(value: str) -> str:
 # POS order's whole import.
 _PLAIN_MAINLAND = re.compile(r"(?:\+86)?(1[0-9]{10})")
 _MAINLAND_MOBILE = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern,  # type: ignore[union-attr]
+    str(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern),  # type: ignore[union-attr]
     re.ASCII,
 )
 
