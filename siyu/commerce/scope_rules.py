@@ -6,20 +6,11 @@ from django.db.models import Q
 
 from siyu.commerce.models import CommissionEntry, Order, Product
 from siyu.org.models import Branch, Store
-from siyu.org.scope import Rule, register, stores_of
+from siyu.org.scope import Rule, placed_by_store, register
 
 # Orders of a brand or branch are found through their stores: the order's (store, paid_at)
 # index serves them, and orders carry no brand or branch index for every import to write.
-register(
-    Order,
-    Rule(
-        group=None,
-        brand=lambda b: stores_of(brand_id=b),
-        branch=lambda b: stores_of(branch_id=b),
-        store="store_id",
-        staff="staff_id",
-    ),
-)
+register(Order, placed_by_store(staff="staff_id"))
 register(
     CommissionEntry,
     Rule(

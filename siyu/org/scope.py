@@ -266,6 +266,18 @@ def stores_of(**lookup: int) -> Q:
     return Q(store_id__in=Store.objects.filter(**lookup).values("pk"))
 
 
+def placed_by_store(*, staff: Lookup = None) -> Rule:
+    """The rule of a model whose rows are placed by `store_id` alone (written in bulk, so
+    with no brand or branch index to pay for): a brand's or branch's rows are its stores'."""
+    return Rule(
+        group=None,
+        brand=lambda b: stores_of(brand_id=b),
+        branch=lambda b: stores_of(branch_id=b),
+        store="store_id",
+        staff=staff,
+    )
+
+
 def rule_for(model: type[models.Model]) -> Rule:
     try:
         return _rules[model]

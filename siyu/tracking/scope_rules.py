@@ -4,19 +4,10 @@ rule), not through these."""
 
 from django.db.models import Q
 
-from siyu.org.scope import Rule, register, stores_of
+from siyu.org.scope import Rule, placed_by_store, register
 from siyu.tracking.models import DailyStat, Dim, Event
 
-register(
-    Event,
-    Rule(
-        group=None,
-        brand=lambda b: stores_of(brand_id=b),
-        branch=lambda b: stores_of(branch_id=b),
-        store="store_id",
-        staff="staff_id",
-    ),
-)
+register(Event, placed_by_store(staff="staff_id"))
 register(
     DailyStat,
     Rule(
