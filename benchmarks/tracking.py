@@ -143,6 +143,8 @@ def _writer_rate(source: object, bodies: list[bytes]) -> tuple[float, float, flo
     import cProfile
     import pstats
 
+    from django.db import connection
+
     from siyu.tracking import services
 
     def checked(half: list[bytes]) -> tuple[list, float]:
@@ -161,8 +163,6 @@ def _writer_rate(source: object, bodies: list[bytes]) -> tuple[float, float, flo
             assert all(b.error is None and b.result.accepted == len(b.rows) for b in group)
         return time.perf_counter() - started
 
-    from django.db import connection
-
     middle = len(bodies) // 2
     timed, checking = checked(bodies[:middle])
     events = sum(len(batch.rows) for batch in timed)
@@ -175,7 +175,7 @@ def _writer_rate(source: object, bodies: list[bytes]) -> tuple[float, float, flo
     driver = sum(
         seconds_in
         for (file, _line, name), (_calls, _n, seconds_in, _cum, _callers) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
-        if file == "~" and any(part in name for part in ("sqlite3.", "psycopg", "SQLiteCursorWrapper.execute"))
+        if file == "~" and any(part in name for part in ("sqlite3.", "SQLiteCursorWrapper.execute"))
     )  # fmt: skip
     return events / seconds, checking / events * 1e6, driver / sum(len(b.rows) for b in profiled) * 1e6
 

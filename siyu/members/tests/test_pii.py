@@ -69,7 +69,7 @@ def _by_phonenumbers(text: str) -> str | None:
 
 
 def test_mainland_mobiles_normalize_as_phonenumbers_does() -> None:
-    # Given numbers with every four-digit prefix from 1000 to 1999, bare and after +86
+    # Given numbers with every four-digit prefix from 1000 to 1999, bare or after +86 or 86
     rng = random.Random(7)
     texts = [
         f"{lead}{prefix}{rng.randrange(10_000_000):07d}"
