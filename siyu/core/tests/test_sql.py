@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from siyu.commerce.models import CommissionCampaign, ProductLine
 from siyu.commerce.pos_import import HEADERS
 from siyu.core import sql
 from siyu.core.models import PeriodicRun
@@ -64,6 +66,34 @@ def test_columns_insert_lays_columns_out_over_several_statements_in_order(db) ->
     assert [stored[i].name for i in ids] == [f"s{n}" for n in range(count)]
     assert [stored[i].kind for i in ids] == [str(kind) for kind in kinds]
     assert all(stored[i].active for i in ids)  # left out: the default, in every row
+
+
+def test_columns_insert_writes_shared_values_flags_rates_and_nulls_as_the_orm_reads_them(world) -> None:
+    """Columns whose rows all share one value (given, or a default) are bound once per
+    statement on SQLite; flags, rates and empty keys are bound without sqlite3's adapters."""
+    count = sql.CHUNK + 3  # two statements
+    start = dt.datetime(2026, 11, 24, 22, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    rates = [Decimal("0.0500") if n % 2 else Decimal("0.0125") for n in range(count)]
+    ids = sql.columns_insert(CommissionCampaign, {
+        "brand_id": [world.brands["alpine"].pk] * count, "name": [f"c{n}" for n in range(count)],
+        "starts_at": [start] * count, "ends_at": [start + dt.timedelta(hours=n) for n in range(count)],
+        "product_line": [ProductLine.OUTDOOR] * count, "rate": rates,
+    })  # fmt: skip
+    stored = CommissionCampaign.objects.in_bulk(ids)
+    assert [stored[i].name for i in ids] == [f"c{n}" for n in range(count)]
+    assert {(stored[i].starts_at, stored[i].product_line) for i in ids} == {(start, "outdoor")}
+    assert [stored[i].ends_at - start for i in ids] == [dt.timedelta(hours=n) for n in range(count)]
+    assert [stored[i].rate for i in ids] == rates
+    flags = [n % 3 == 0 for n in range(count)]
+    ids = sql.columns_insert(EventSource, {
+        "name": [f"s{n}" for n in range(count)], "kind": [SourceKind.H5] * count,
+        "prefix": [f"p{n}" for n in range(count)], "key_hash": [f"h{n}" for n in range(count)],
+        "active": flags,
+    })  # fmt: skip
+    assert list(EventSource.objects.filter(pk__in=ids).order_by("pk").values_list("active", flat=True)) == flags  # fmt: skip
+    assert EventSource.objects.filter(pk__in=ids, active=True).count() == flags.count(True)
+    (pk,) = sql.columns_insert(PeriodicRun, {"name": ["n"], "last_run_at": [None]})
+    assert PeriodicRun.objects.filter(pk=pk, last_run_at__isnull=True).exists()
 
 
 def test_columns_insert_refuses_columns_of_different_lengths_and_writes_nothing(db) -> None:
