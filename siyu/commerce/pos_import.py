@@ -450,26 +450,25 @@ def _apply(ready: _Ready) -> None:
         **{name: list(map(attrgetter(name), decided)) for name in _DECIDED_FIELDS},
     })  # fmt: skip
     lines = list(chain.from_iterable(ready.lines))
-    counts = list(map(len, ready.lines))
+    owner = list(chain.from_iterable(map(repeat, range(size), map(len, ready.lines))))
     line_ids = sql.columns_insert(OrderLine, {
-        "order_id": _per_line(order_ids, counts),
+        "order_id": list(map(order_ids.__getitem__, owner)),
         **{name: list(map(attrgetter(name), lines)) for name in _LINE_FIELDS},
     })  # fmt: skip
     # Ledger rows: one per line of each order credited to a guide.
-    credited = _per_line([amounts is not None for _m, amounts in ready.accruals], counts)
+    credited = list(map([amounts is not None for _m, amounts in ready.accruals].__getitem__, owner))
+    payee = list(compress(owner, credited))  # the order (position) of each credited line
 
-    def of_credited(column: Iterable[Any]) -> list[Any]:  # a lines' column, credited lines only
-        return list(compress(column, credited))
+    def of_payee(column: Sequence[Any]) -> list[Any]:  # an orders' column, for each such line
+        return list(map(column.__getitem__, payee))
 
     priced = list(chain.from_iterable(amounts for _m, amounts in ready.accruals if amounts))
     sql.columns_insert(CommissionEntry, {
         "kind": [EntryKind.ACCRUAL] * len(priced),
-        "staff_id": of_credited(_per_line(staff, counts)),
-        "store_id": of_credited(_per_line(store_ids, counts)),
-        "order_id": of_credited(_per_line(order_ids, counts)),
-        "line_id": of_credited(line_ids),
-        "month": of_credited(_per_line([month for month, _a in ready.accruals], counts)),
-        "base_fen": of_credited(map(attrgetter("amount_fen"), lines)),
+        "staff_id": of_payee(staff), "store_id": of_payee(store_ids),
+        "order_id": of_payee(order_ids), "line_id": list(compress(line_ids, credited)),
+        "month": of_payee([month for month, _a in ready.accruals]),
+        "base_fen": list(compress(map(attrgetter("amount_fen"), lines), credited)),
         "rate": list(map(itemgetter(0), priced)),
         "amount_fen": list(map(itemgetter(1), priced)),
     })  # fmt: skip
@@ -485,8 +484,3 @@ def _apply(ready: _Ready) -> None:
 # The rest of an order's row, as attribution decided it.
 _DECIDED_FIELDS = ("attribution_rule", "is_after_hours", "is_cross_city", "is_cross_brand")
 _LINE_FIELDS = ("sku_id", "brand_id", "product_line", "quantity", "unit_price_fen", "amount_fen")
-
-
-def _per_line(values: Sequence[Any], counts: Sequence[int]) -> list[Any]:
-    """Each order's value once for each of its lines (`counts`), as a column of the lines."""
-    return list(chain.from_iterable(map(repeat, values, counts)))
