@@ -472,7 +472,7 @@ def _apply(ready: _Ready) -> None:
         "base_fen": list(compress(map(attrgetter("amount_fen"), lines), credited)),
         "rate": list(map(itemgetter(0), priced)),
         "amount_fen": list(map(itemgetter(1), priced)),
-    })  # fmt: skip
+    }, ids=False)  # fmt: skip
     orders_paid([
         Paid(order_id, store.brand_id, customer, at, [(b.product_line, b.amount_fen) for b in bought])
         for order_id, store, customer, at, bought, member in zip(

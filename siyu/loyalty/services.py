@@ -226,7 +226,7 @@ def orders_paid(paid: Sequence[Paid]) -> int:
             sql.columns_insert(PointsEntry, {
                 "account_id": account_ids, "kind": [PointsKind.EARN] * len(earned), "points": points_,
                 "expires_on": list(map(lot_expiry, moments)), "order_id": order_ids, "at": moments,
-            })  # fmt: skip
+            }, ids=False)  # fmt: skip
         written += len(earned)
         # Tiers only go up here: members already at the top need no spend.
         top = tiers[-1].rank

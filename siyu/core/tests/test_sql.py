@@ -96,6 +96,13 @@ def test_columns_insert_writes_shared_values_flags_rates_and_nulls_as_the_orm_re
     assert PeriodicRun.objects.filter(pk=pk, last_run_at__isnull=True).exists()
 
 
+def test_columns_insert_without_ids_writes_the_rows_and_returns_none(db) -> None:
+    count = sql.CHUNK + 1
+    names = [f"quiet{n}" for n in range(count)]
+    assert sql.columns_insert(PeriodicRun, {"name": names, "last_run_at": [None] * count}, ids=False) == []  # fmt: skip
+    assert sorted(PeriodicRun.objects.filter(name__startswith="quiet").values_list("name", flat=True)) == sorted(names)  # fmt: skip
+
+
 def test_columns_insert_refuses_columns_of_different_lengths_and_writes_nothing(db) -> None:
     with pytest.raises(ValueError, match="different lengths"):
         sql.columns_insert(PeriodicRun, {"name": ["a", "b"], "last_run_at": [None]})
