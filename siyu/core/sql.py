@@ -98,7 +98,7 @@ def register_sqlite_adapters() -> None:
     import sqlite3
 
     sqlite3.register_adapter(bool, int)
-    sqlite3.register_adapter(type(None), {}.get)
+    sqlite3.register_adapter(type(None), {}.get)  # type: ignore[arg-type]  # None for any key
 
 
 def mark() -> str:
