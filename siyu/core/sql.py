@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import DatabaseError, connection, models
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 CHUNK = 400  # rows per multi-row statement (under both databases' parameter limits)
@@ -387,19 +388,17 @@ def _columns_insert(
             default = now if stamped else f.get_default()
             values_of = _Constant(default if adapt is None else adapt(default))
         named.append((connection.ops.quote_name(f.column), values_of))
-    shared: list[_Constant] = []
-    if connection.vendor == "sqlite":
-        shared = [v for _n, v in named if isinstance(v, _Constant)]
-        named = [(n, v) for n, v in named if isinstance(v, _Constant)] + [
-            (n, v) for n, v in named if not isinstance(v, _Constant)
-        ]
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:  # constant columns first (the sort keeps each group's order)
+        named.sort(key=lambda column: not isinstance(column[1], _Constant))
+    shared = [v for _n, v in named if isinstance(v, _Constant)] if sqlite else []
     values = [v for _n, v in named[len(shared) :]]
     width, quoted = len(values), ", ".join(n for n, _v in named)
     size = _rows_per_statement(width)
     pk = connection.ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
     first = operator.itemgetter(0)
     ids: list[int] = []
-    counted = connection.vendor == "sqlite" and isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField)  # fmt: skip
+    counted = sqlite and isinstance(meta.pk, AutoFieldMixin)  # an integer rowid key
     tail = f"RETURNING {pk}" if returning and not counted else ""
     with driver_cursor() as cursor:
         for start in range(0, count, size):
