@@ -421,12 +421,9 @@ def _prepare(
 
 
 def _numbers_taken(numbers: Sequence[str]) -> set[str]:
-    """Which of these order numbers (at most a chunk's, under SQLite's parameter limit) exist,
-    in plain SQL (the ORM binds a chunk's thousands of numbers one by one in Python)."""
-    where, params = sql.any_of("number", numbers)
-    with sql.driver_cursor() as cursor:
-        cursor.execute(f"SELECT number FROM {Order._meta.db_table} WHERE {where}", params)  # noqa: S608
-        return {number for (number,) in cursor.fetchall()}
+    """Which of these order numbers exist (plain SQL, `sql.rows_in`)."""
+    statement = f"SELECT number FROM {Order._meta.db_table} WHERE {{in}}"  # noqa: S608
+    return {number for (number,) in sql.rows_in(statement, "number", numbers)}
 
 
 def _apply(ready: _Ready) -> None:

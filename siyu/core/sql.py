@@ -193,6 +193,38 @@ def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['?'] * len(values))})", list(values)
 
 
+def rows_in(
+    statement: str, column: str, keys: Iterable[Any], params: Sequence[Any] = ()
+) -> list[tuple]:
+    """The rows of a SELECT whose `{in}` stands for "`column` is one of `keys`", for any
+    number of keys, in plain SQL on the driver's cursor (see `driver_cursor`, `any_of`): the
+    ORM prepares and binds each of an import chunk's thousands of keys in Python, and
+    parses each datetime it reads (see `moment_reader`). `params` bind the statement's
+    other marks (`mark()`), which come before `{in}`. On SQLite the keys go in slices under
+    its parameter limit (its single writer needs no lock order); on PostgreSQL in one
+    statement, so that a `FOR UPDATE` locks in the statement's order."""
+    keys = sorted(set(keys))
+    size = (len(keys) or 1) if connection.vendor == "postgresql" else 5000
+    rows: list[tuple] = []
+    with driver_cursor() as cursor:
+        for chunk in chunks(keys, size):
+            where, values = any_of(column, chunk)
+            cursor.execute(statement.replace("{in}", where), [*params, *values])
+            rows += cursor.fetchall()
+    return rows
+
+
+def moment_reader() -> Callable[[Any], dt.datetime | None]:
+    """How a DateTimeField's value from a driver cursor becomes an aware datetime: Django's
+    SQLite connection parses the UTC text into a naive datetime (its `datetime` converter),
+    psycopg gives one ready."""
+    return _utc if connection.vendor == "sqlite" else _as_is
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
 def insert_new(
     table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], returning: str, conflict: str
 ) -> list[tuple]:

@@ -203,17 +203,26 @@ def orders_paid(paid: Sequence[Paid]) -> int:
         customers = set(first_paid)
         tiers = tiers_of(programme)
         tier_by_id = {t.pk: t for t in tiers}
-        # (account id, tier id) per member, locked: plain rows, a POS chunk holds thousands.
+        # (account id, tier id) per member, locked; plain SQL (`sql.rows_in`), as the earn
+        # entries already written: a POS chunk holds thousands.
         accounts: dict[int, tuple[int, int]] = {
             customer: (pk, tier_id)
-            for customer, pk, tier_id in Account.objects.select_for_update().filter(programme=programme, customer_id__in=customers).order_by("pk").values_list("customer_id", "pk", "tier_id")
+            for customer, pk, tier_id in sql.rows_in(
+                f"SELECT customer_id, id, tier_id FROM {Account._meta.db_table} "  # noqa: S608
+                f"WHERE programme_id = {sql.mark()} AND {{in}} ORDER BY id{sql.locking()}",
+                "customer_id", customers, [programme.pk],
+            )
         }  # fmt: skip
         for customer in sorted(customers - set(accounts)):
             made = _locked(programme, customer, first_paid[customer])[0]
             accounts[customer] = (made.pk, made.tier_id)
-        done = set(
-            PointsEntry.objects.filter(kind=PointsKind.EARN, order_id__in=[p.order_id for p in items]).values_list("order_id", flat=True)
-        )  # fmt: skip
+        done = {
+            order for (order,) in sql.rows_in(
+                f"SELECT order_id FROM {PointsEntry._meta.db_table} "  # noqa: S608
+                f"WHERE kind = {sql.mark()} AND {{in}}",
+                "order_id", [p.order_id for p in items], [PointsKind.EARN.value],
+            )
+        }  # fmt: skip
         birthdays = customer_birthdays(customers)
         earned = []  # (account, points, order, paid at) of each earn entry
         for item in items:
