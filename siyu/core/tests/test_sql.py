@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from siyu.commerce.models import CommissionCampaign, ProductLine
@@ -16,6 +17,7 @@ from siyu.core import sql
 from siyu.core.models import PeriodicRun
 from siyu.core.tabular import canonical
 from siyu.tracking.models import EventSource, SourceKind
+from siyu.wecom.models import CallbackQueue
 
 
 def test_dicts_insert_fills_defaults_adapts_values_and_returns_ids_in_order(db) -> None:
@@ -112,6 +114,33 @@ def test_columns_insert_without_ids_writes_the_rows_and_returns_none(db) -> None
     names = [f"quiet{n}" for n in range(count)]
     assert sql.columns_insert(PeriodicRun, {"name": names, "last_run_at": [None] * count}, ids=False) == []  # fmt: skip
     assert sorted(PeriodicRun.objects.filter(name__startswith="quiet").values_list("name", flat=True)) == sorted(names)  # fmt: skip
+
+
+def test_columns_insert_writes_rows_whose_every_column_is_shared(db) -> None:
+    """Every column one value for all rows (given, or the default): no column varies, and
+    each row is still written and keyed, in order."""
+    ids = sql.columns_insert(CallbackQueue, {"drain_requested": [True] * 3})
+    assert len(ids) == 3 == len(set(ids))
+    assert list(CallbackQueue.objects.filter(pk__in=ids).values_list("drain_requested", flat=True)) == [True] * 3  # fmt: skip
+
+
+def test_columns_insert_takes_a_value_too_long_for_its_column_as_the_orm_does(db) -> None:
+    """A value longer than its column is neither cut short by the batch insert nor let in
+    where the ORM's save would fail (PostgreSQL refuses it; SQLite keeps text whole)."""
+    too_long = "x" * (PeriodicRun._meta.get_field("name").max_length + 5)
+
+    def outcome(write) -> str:
+        try:
+            with transaction.atomic():
+                write()
+        except DataError:
+            return "refused"
+        return "kept" if PeriodicRun.objects.filter(name=too_long).exists() else "lost"
+
+    by_orm = outcome(lambda: PeriodicRun.objects.create(name=too_long))
+    PeriodicRun.objects.filter(name=too_long).delete()
+    by_batch = outcome(lambda: sql.columns_insert(PeriodicRun, {"name": [too_long, "ok"], "last_run_at": [None] * 2}))  # fmt: skip
+    assert by_batch == by_orm != "lost"
 
 
 def test_columns_insert_refuses_columns_of_different_lengths_and_writes_nothing(db) -> None:
