@@ -59,6 +59,12 @@ def main() -> None:
         "--pos-orders", type=int, default=50_000, help="POS orders the commerce benchmark imports"
     )
     parser.add_argument(
+        "--commerce-db",
+        default="sqlite",
+        choices=["sqlite", "postgres"],
+        help="database of the POS import (postgres: a scratch database on 127.0.0.1; with --only commerce --pos-only)",
+    )
+    parser.add_argument(
         "--pos-only",
         action="store_true",
         help="commerce: only the POS import (no seed database: routing and settlement skipped)",

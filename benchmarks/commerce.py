@@ -3,7 +3,7 @@
 - commerce_pos_import_orders_per_second: N POS orders (two lines each on average, a third
   with a member named by phone, every one rung up by a guide of its store) imported from
   rows by `pos_import` — checks, member lookup, attribution and commission on — into the
-  demo brand's stores. Baseline: the same number of order rows (20 columns) appended with a
+  demo brand's stores (`--commerce-db postgres`: on PostgreSQL, with `--only commerce`). Baseline: the same number of order rows (20 columns) appended with a
   plain `executemany` into a scratch table of the same database, in the same run.
 - commerce_route_p50/p95: `storefront_for` by location over the seed database's 3,000
   stores (the brand's stores in nearest mode), and by city in "1 + N" mode. Baseline:
@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.db import checkpoint, seed_database, use_database
+from benchmarks.db import checkpoint, seed_database, use_database, use_postgres
 from benchmarks.report import log, percentile, result, timings
 
 
@@ -49,9 +49,13 @@ def _raw_rate(rows: int) -> float:
     return rate
 
 
-def pos_world(n: int, bench_dir: Path) -> tuple[object, list[dict]]:
-    """The demo brand with a catalog, and the rows of `n` POS orders for its stores."""
-    use_database(bench_dir / "commerce.sqlite3", fresh=True)
+def pos_world(n: int, bench_dir: Path, db: str = "sqlite") -> tuple[object, list[dict]]:
+    """The demo brand with a catalog, and the rows of `n` POS orders for its stores, in a
+    fresh database (`db`: sqlite, or postgres for a scratch database on 127.0.0.1)."""
+    if db == "postgres":
+        use_postgres("siyu_bench_commerce")
+    else:
+        use_database(bench_dir / "commerce.sqlite3", fresh=True)
     from django.utils import timezone
 
     from siyu.commerce import services
@@ -110,7 +114,7 @@ def pos_world(n: int, bench_dir: Path) -> tuple[object, list[dict]]:
 
 def _pos_import(args, bench_dir: Path) -> Iterator[dict]:
     n = args.pos_orders
-    scope, rows = pos_world(n, bench_dir)
+    scope, rows = pos_world(n, bench_dir, args.commerce_db)
     from siyu.commerce import pos_import
 
     log(f"commerce: importing {n:,} POS orders ({len(rows):,} rows)")
@@ -122,7 +126,7 @@ def _pos_import(args, bench_dir: Path) -> Iterator[dict]:
     assert report.created == n and not report.errors, report.as_dict()
     baseline = _raw_rate(n)
     yield result(
-        "commerce_pos_import_orders_per_second", f"{n:,} orders, {len(rows):,} lines", n / seconds,
+        "commerce_pos_import_orders_per_second", f"{n:,} orders, {len(rows):,} lines ({args.commerce_db})", n / seconds,
         "orders/s", baseline, baseline_is="executemany of the same number of 20-column rows",
         seconds=round(seconds, 2), target=20_000,
     )  # fmt: skip
@@ -223,7 +227,7 @@ def _seed_orders(args, bench_dir: Path) -> Iterator[dict]:
 
 def run(args, bench_dir: Path) -> Iterator[dict]:
     yield from _pos_import(args, bench_dir)
-    if args.pos_only:
+    if args.pos_only or args.commerce_db == "postgres":  # routing and settlement: SQLite seed
         return
     yield from _routing(args, bench_dir)
     yield from _seed_orders(args, bench_dir)

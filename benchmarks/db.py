@@ -23,6 +23,33 @@ def use_database(path: Path, *, fresh: bool) -> None:
     call_command("migrate", verbosity=0, stdout=io.StringIO())
 
 
+def use_postgres(name: str) -> str:
+    """Connect Django's default database to a fresh scratch PostgreSQL database `name` on
+    127.0.0.1 (dropped and made again), migrated; returns its URL, for the processes a
+    benchmark starts. Django must not have connected to another database first: run such a
+    benchmark alone (`--only`)."""
+    import os
+
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as pg:
+        pg.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        pg.execute(f"CREATE DATABASE {name}")
+    url = f"postgres://postgres@127.0.0.1:5432/{name}"
+    os.environ["DATABASE_URL"] = url
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        raise SystemExit(f"{name}: Django is on {connection.vendor} already; run this benchmark alone (--only)")  # fmt: skip
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+    return url
+
+
 def seed_database(bench_dir: Path, customers: int | None) -> str:
     """Connect to the seed-scale benchmark database (`customers` overrides its size), built by
     the real generator the first time and reused after; returns the scale's label."""

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.db import use_database
+from benchmarks.db import use_database, use_postgres
 from benchmarks.net import free_port, wait_up
 from benchmarks.report import log, machine_cpu, process_cpu, result
 
@@ -208,25 +208,7 @@ def _post_all(port: int | list[int], bodies: list[bytes], key: str, clients: int
 def _database(args, bench_dir: Path) -> dict[str, str]:
     """Point Django at a fresh benchmark database; returns the environment the web process needs."""
     if args.tracking_db == "postgres":
-        import psycopg
-
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as pg:
-            pg.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-            pg.execute(f"CREATE DATABASE {PG_NAME}")
-        url = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
-        os.environ["DATABASE_URL"] = url
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connections
-
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = PG_NAME
-        call_command("migrate", verbosity=0)
-        return {"DATABASE_URL": url}
+        return {"DATABASE_URL": use_postgres(PG_NAME)}
     path = bench_dir / "tracking.sqlite3"
     use_database(path, fresh=True)
     return {"DATABASE_URL": f"sqlite:///{path}"}
