@@ -135,9 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # (4 MiB) a batch of events or a chunk of POS orders checkpointed at nearly every
         # commit, rewriting the same hot index pages each time: 20–25 % of ingestion's time.
         # At 16,384 pages (64 MiB) a page dirtied by many commits is copied back once.
+        # Temporary storage in memory: a multi-row statement inside a transaction keeps the
+        # pages it changes in a statement journal (to undo that statement alone), which SQLite
+        # spills to a temporary file past 64 KiB. A POS import of 20,000 orders made 93,000
+        # writes to it, five sixths of its writes (system time 0.23 s → 0.12 s without them).
+        # Large sorts and temporary indexes stay in memory too (this machine has plenty).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; "
-            "PRAGMA wal_autocheckpoint=16384;"
+            "PRAGMA wal_autocheckpoint=16384; PRAGMA temp_store=MEMORY;"
         ),
     }
 # Keep each server thread's connection between requests: opening one (and, on SQLite,
