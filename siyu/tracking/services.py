@@ -528,14 +528,8 @@ def _device_links(devices: set[str]) -> dict[str, int]:
     """The customers these devices were seen with (read inside the writing transaction, so a
     link made by the previous group is seen). Plain SQL: the ORM prepares each of thousands
     of `IN` parameters one by one."""
-    table = DeviceLink._meta.db_table
-    found: dict[str, int] = {}
-    with sql.driver_cursor() as cursor:
-        for chunk in sql.chunks(sorted(devices), 5000):
-            where, params = sql.any_of("device_id", chunk)
-            cursor.execute(f"SELECT device_id, customer_id FROM {table} WHERE {where}", params)  # noqa: S608
-            found.update(cursor.fetchall())
-    return found
+    statement = f"SELECT device_id, customer_id FROM {DeviceLink._meta.db_table} WHERE {{in}}"  # noqa: S608
+    return dict(sql.rows_in(statement, "device_id", devices))
 
 
 def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> None:
@@ -684,19 +678,13 @@ def _new_viewers(by_visitor: dict[tuple[str, str], set[str]]) -> Counter:
 def _visitor_days(keys: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """The stored (day, visitor, seen) of these (day, visitor) keys, locked for this
     transaction on PostgreSQL (SQLite's writer holds the whole database already)."""
-    table = VisitorDay._meta.db_table
-    lock = sql.locking()
+    statement = (
+        f"SELECT CAST(day AS TEXT), visitor, seen FROM {VisitorDay._meta.db_table} "  # noqa: S608
+        f"WHERE day = {sql.mark()} AND {{in}} ORDER BY visitor{sql.locking()}"
+    )
     found: list[tuple[str, str, str]] = []
-    with sql.driver_cursor() as cursor:
-        for day, group in groupby(keys, key=lambda dv: dv[0]):
-            for chunk in sql.chunks([visitor for _day, visitor in group], 5000):
-                where, params = sql.any_of("visitor", chunk)
-                cursor.execute(
-                    f"SELECT CAST(day AS TEXT), visitor, seen FROM {table} "  # noqa: S608
-                    f"WHERE day = {sql.mark()} AND {where} ORDER BY visitor{lock}",
-                    [day, *params],
-                )
-                found.extend(cursor.fetchall())
+    for day, group in groupby(keys, key=lambda dv: dv[0]):
+        found += sql.rows_in(statement, "visitor", [visitor for _day, visitor in group], [day])
     return found
 
 
