@@ -62,7 +62,7 @@ def main() -> None:
         "--commerce-db",
         default="sqlite",
         choices=["sqlite", "postgres"],
-        help="database of the POS import (postgres: a scratch database on 127.0.0.1; with --only commerce --pos-only)",
+        help="database of the POS import (postgres: a scratch database on 127.0.0.1, with --only commerce; routing and settlement are skipped there)",
     )
     parser.add_argument(
         "--pos-only",

@@ -3,8 +3,9 @@
 - commerce_pos_import_orders_per_second: N POS orders (two lines each on average, a third
   with a member named by phone, every one rung up by a guide of its store) imported from
   rows by `pos_import` — checks, member lookup, attribution and commission on — into the
-  demo brand's stores (`--commerce-db postgres`: on PostgreSQL, with `--only commerce`). Baseline: the same number of order rows (20 columns) appended with a
-  plain `executemany` into a scratch table of the same database, in the same run.
+  demo brand's stores (`--commerce-db postgres`: on PostgreSQL, with `--only commerce`).
+  Baseline: the same number of order rows (20 columns) appended with a plain `executemany`
+  into a scratch table of the same database, in the same run.
 - commerce_route_p50/p95: `storefront_for` by location over the seed database's 3,000
   stores (the brand's stores in nearest mode), and by city in "1 + N" mode. Baseline:
   `GET /healthz`-free: one primary-key read of a store through the ORM.

@@ -199,9 +199,9 @@ def rows_in(
 ) -> list[tuple]:
     """The rows of a SELECT whose `{in}` stands for "`column` is one of `keys`", for any
     number of keys, in plain SQL on the driver's cursor (see `driver_cursor`, `any_of`): the
-    ORM prepares and binds each of an import chunk's thousands of keys in Python, and
-    parses each datetime it reads (see `moment_reader`). `params` bind the statement's
-    other marks (`mark()`), which come before `{in}`. On SQLite the keys go in slices under
+    ORM prepares and binds each of an import chunk's thousands of keys in Python. Values
+    come as the driver gives them (datetimes: see `moment_reader`). `params` bind the
+    statement's other marks (`mark()`), which come before `{in}`. On SQLite the keys go in slices under
     its parameter limit (its single writer needs no lock order); on PostgreSQL in one
     statement, so that a `FOR UPDATE` locks in the statement's order."""
     keys = sorted(set(keys))
@@ -478,8 +478,9 @@ def _unnest_insert(
     long are not cached): that cost more than the server's work, and the POS import ran at
     2,500 orders/s. Django's bulk_create inserts through unnest too, and reads the new keys
     back in the arrays' order, as here. Arrays go in binary (`%b`): psycopg escapes each
-    element of a text array with a regular expression. Types lose their length (`varchar`, not
-    `varchar(40)`), so that a cast never truncates: a value too long fails on the column."""
+    element of a text array with a regular expression. Types lose their length (`varchar`,
+    not `varchar(40)`), so that a cast never truncates: a value too long fails on the
+    column."""
     constants: list[tuple[str, str, Any]] = []
     arrays: list[tuple[str, str, Any]] = []
     for f, (quoted, values_of) in zip(fields, named, strict=True):
