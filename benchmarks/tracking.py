@@ -5,7 +5,7 @@
   landing page) POSTed to `/api/v1/events` on a waitress web process by concurrent
   keep-alive clients; validation, attribution, dedupe and rollups all on. Every batch is
   acknowledged before the next is sent on its connection; the clock stops at the last one.
-- Baseline (the ratio's denominator): the same number of 18-column rows with time-ordered
+- Baseline (the ratio's denominator): the same number of 19-column rows with time-ordered
   keys appended with `executemany … ON CONFLICT DO NOTHING`, 1,000 per transaction, into a
   scratch table of the same database, in the same run.
 
@@ -91,7 +91,7 @@ def _batches(n_events: int, links: list[str], externals: list[str], seed: int = 
 
 
 def _raw_rate(rows: int) -> float:
-    """Rows/s of the raw idempotent append: 18 columns, time-ordered text keys, 1,000 a transaction."""
+    """Rows/s of the raw idempotent append: 19 columns, time-ordered text keys, 1,000 a transaction."""
     from django.db import connection, transaction
 
     with connection.cursor() as cursor:
@@ -101,7 +101,8 @@ def _raw_rate(rows: int) -> float:
             "type VARCHAR(16), occurred_at TIMESTAMP, received_at TIMESTAMP, day DATE, "
             "customer_id BIGINT, device_id VARCHAR(64), link_id BIGINT, content_id BIGINT, "
             "staff_id BIGINT, store_id BIGINT, page VARCHAR(200), product_code VARCHAR(40), "
-            "order_ref VARCHAR(64), dwell_ms INTEGER, amount_fen BIGINT, properties TEXT)"
+            "order_ref VARCHAR(64), dwell_ms INTEGER, amount_fen BIGINT, properties TEXT, "
+            "visitor_key VARCHAR(24))"
         )
     ids = EventIds(random.Random(9))
     base = int(time.time() * 1000)
@@ -109,12 +110,12 @@ def _raw_rate(rows: int) -> float:
     for start in range(0, rows, 1000):
         chunk = [
             (ids.next(base + start + i), 1, "content_view", "2026-11-20 10:00:00", "2026-11-20 10:00:01",
-             "2026-11-20", None, f"dev{i:05d}", 1, 1, 1, 1, "/s/landing", "", "", 0, 0, "{}")
+             "2026-11-20", None, f"dev{i:05d}", 1, 1, 1, 1, "/s/landing", "", "", 0, 0, "{}", "")
             for i in range(min(1000, rows - start))
         ]  # fmt: skip
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO bench_raw_events VALUES (" + ", ".join(["%s"] * 18) + ") "  # noqa: S608
+                "INSERT INTO bench_raw_events VALUES (" + ", ".join(["%s"] * 19) + ") "  # noqa: S608
                 "ON CONFLICT (id) DO NOTHING",
                 chunk,
             )

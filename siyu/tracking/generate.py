@@ -198,7 +198,7 @@ def _write_day(
         rows.append((
             event_id, e["source"], e["type"], at, at + dt.timedelta(seconds=2), day, e["customer"],
             e["device"], e["link"], e["content"], e["staff"], e["store"], e["page"], e["product"],
-            e["order"], e["dwell_ms"], e["amount_fen"], "{}",
+            e["order"], e["dwell_ms"], e["amount_fen"], "{}", "",
         ))  # fmt: skip
         if e["link"] is not None or e["store"] is not None or e["content"] is not None:
             tracked.append(services.Row(

@@ -76,6 +76,10 @@ class Event(models.Model):
     dwell_ms = models.PositiveIntegerField(default=0)
     amount_fen = models.BigIntegerField(default=0)
     properties = models.JSONField(default=dict, blank=True)
+    # For UV, when the event has no device and its identity names no customer siyu knows: a
+    # keyed hash of that identity (never the identity itself), so that such viewers are
+    # told apart, by the ingestion and by a recomputation from the events alike.
+    visitor_key = models.CharField(max_length=24, blank=True, default="")
 
     class Meta:
         # Only what reads use, and each event in one of them: a customer's events (the trail,
@@ -174,7 +178,7 @@ class VisitorDay(models.Model):
 
     pk = models.CompositePrimaryKey("day", "visitor")
     day = models.DateField()
-    visitor = models.CharField(max_length=66)  # "c<customer id>" or "d<device id>"
+    visitor = models.CharField(max_length=66)  # "d<device id>", "c<customer id>", "i<key>"
     seen = models.TextField()
 
     def __str__(self) -> str:

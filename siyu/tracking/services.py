@@ -225,6 +225,7 @@ class Row:
     staff_id: int | None = None
     store_id: int | None = None
     content_brand_id: int | None = None
+    visitor_key: str = ""  # see Event.visitor_key
 
 
 def _text(raw: dict[str, Any], name: str, limit: int) -> str:
@@ -375,6 +376,8 @@ def events_ingest(
                 row.content_brand_id = attribution.brand_id
         if row.identity is not None:
             row.identified_id = row.customer_id = customers.get(row.identity)
+            if row.customer_id is None and not row.device_id:
+                row.visitor_key = _identity_key(row.identity)
     other = {r.content_id for r in rows if r.content_id and r.content_brand_id is None}
     brands = content_brands(other) if other else {}
     for row in rows:
@@ -499,11 +502,19 @@ def _merged(group: list[_Batch]) -> tuple[dict, dict]:
     return figures, visitors
 
 
+def _identity_key(identity: tuple[str, str]) -> str:
+    """An identity siyu does not know, as Event.visitor_key: a keyed hash, shortened."""
+    from siyu.members import pii
+
+    kind, value = identity
+    return pii.lookup_hash(f"{kind}:{value}")[:24]
+
+
 # Event's columns in the order ingestion (and the generator) write them.
 EVENT_COLUMNS = [
     "id", "source_id", "type", "occurred_at", "received_at", "day", "customer_id", "device_id",
     "link_id", "content_id", "staff_id", "store_id", "page", "product_code", "order_ref",
-    "dwell_ms", "amount_fen", "properties",
+    "dwell_ms", "amount_fen", "properties", "visitor_key",
 ]  # fmt: skip
 
 
@@ -513,7 +524,7 @@ def _insert_events(batches: list[tuple[int, list[Row]]], now: dt.datetime) -> se
         (
             r.id, source_id, r.type, r.stamp, received, str(r.day), r.customer_id, r.device_id, r.link_id, r.content_id,
             r.staff_id, r.store_id, r.page, r.product_code, r.order_ref, r.dwell_ms, r.amount_fen,
-            r.properties,
+            r.properties, r.visitor_key,
         )
         for source_id, rows in batches
         for r in rows
@@ -607,9 +618,7 @@ def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
     viewers: dict[tuple, set[str]] = defaultdict(set)
     for row in rows:
         counts = _figures(row)
-        # The device when there is one: stitching a device to a customer later changes the
-        # event's customer, never its device, so UV stays what the raw events recompute to.
-        visitor = f"d{row.device_id}" if row.device_id else f"c{row.customer_id}"
+        visitor = _visitor(row)
         viewed = row.type in VIEWS
         for dim, key, where in _dims(row, places):
             target = (row.day, dim, key)
@@ -623,6 +632,15 @@ def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
             if viewed:
                 viewers[target].add(visitor)
     return {t: (where_of[t], v) for t, v in sums.items()}, viewers
+
+
+def _visitor(row: Row) -> str:
+    """Who viewed, for UV: the device when there is one (stitching a device to a customer
+    later changes the event's customer, never its device, so UV stays what the raw events
+    recompute to), else the customer, else the unknown identity's key."""
+    if row.device_id:
+        return f"d{row.device_id}"
+    return f"c{row.customer_id}" if row.customer_id is not None else f"i{row.visitor_key}"
 
 
 # A dimension as one letter in VisitorDay.seen: "g12" is guide 12, "l456" share link 456.
@@ -794,6 +812,7 @@ def rollups_recompute(
                 page="", product_code="", order_ref="", dwell_ms=event.dwell_ms,
                 amount_fen=event.amount_fen, properties="", customer_id=event.customer_id,
                 link_id=event.link_id, staff_id=event.staff_id, store_id=event.store_id,
+                visitor_key=event.visitor_key,
             )
         )  # fmt: skip
         if len(batch) >= 5000:

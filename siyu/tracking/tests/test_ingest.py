@@ -153,6 +153,24 @@ def test_share_attribution_and_customers_are_resolved(world, key, link) -> None:
     assert (activity.last_type, activity.events, activity.orders) == ("content_view", 2, 1)
 
 
+def test_viewers_siyu_does_not_know_are_told_apart_by_their_identity(world, key, link) -> None:
+    """Views with no device whose identity names no customer siyu knows: each identity is
+    one visitor (not all of them one), kept only as a keyed hash, and the rollups still
+    recompute from the events."""
+    strangers = [{"kind": "unionid", "value": f"stranger-{n}"} for n in range(3)]
+    batch = [_event(share=link.code, device_id="", customer=who) for who in strangers]
+    batch.append(_event(share=link.code, device_id="", customer=strangers[0]))  # again
+    batch.append(_event(share=link.code, device_id="", customer={"kind": "unionid", "value": "union-c1"}))  # fmt: skip
+    assert _send(key, batch).status_code == 200
+    guide = DailyStat.objects.get(dim="guide", key=world.staff["gia"].pk)
+    assert (guide.pv, guide.uv) == (5, 4)  # three strangers and c1
+    figures, viewers = services.rollups_recompute()
+    assert services.rollups_stored() == figures and services.visitors_stored() == viewers
+    keys = set(Event.objects.exclude(visitor_key="").values_list("visitor_key", flat=True))
+    assert len(keys) == 3 and not any("stranger" in k for k in keys)
+    assert Event.objects.get(customer_id=world.customers["c1"].pk).visitor_key == ""
+
+
 def test_keys_sizes_and_shapes_are_checked(key) -> None:
     assert _send("wk_wrong", [_event()]).status_code == 401
     assert Client().post("/api/v1/events", "{}", content_type="application/json").status_code == 401
