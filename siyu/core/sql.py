@@ -201,9 +201,9 @@ def rows_in(
     number of keys, in plain SQL on the driver's cursor (see `driver_cursor`, `any_of`): the
     ORM prepares and binds each of an import chunk's thousands of keys in Python. Values
     come as the driver gives them (datetimes: see `moment_reader`). `params` bind the
-    statement's other marks (`mark()`), which come before `{in}`. On SQLite the keys go in slices under
-    its parameter limit (its single writer needs no lock order); on PostgreSQL in one
-    statement, so that a `FOR UPDATE` locks in the statement's order."""
+    statement's other marks (`mark()`), which come before `{in}`. On SQLite the keys go in
+    slices under its parameter limit (its single writer needs no lock order); on
+    PostgreSQL in one statement, so that a `FOR UPDATE` locks in the statement's order."""
     keys = sorted(set(keys))
     size = (len(keys) or 1) if connection.vendor == "postgresql" else 5000
     rows: list[tuple] = []

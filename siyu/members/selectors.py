@@ -137,6 +137,12 @@ def _customers_by_key(by_kind: Mapping[str, set[str]]) -> dict[tuple[str, str], 
     }
 
 
+def identity_pseudonym(kind: str, value: str) -> str:
+    """A keyed hash standing for an identity that names no customer siyu knows (never the
+    identity itself): other apps count such people apart by it (tracking's UV)."""
+    return pii.lookup_hash(f"{kind}:{value}")[:24]
+
+
 def customer_id_range() -> tuple[int, int] | None:
     """The lowest and highest customer id (the generator samples customers between them)."""
     from django.db.models import Max, Min
@@ -158,8 +164,7 @@ class CustomerFacts:
 def customer_facts(customer_ids: set[int]) -> dict[int, CustomerFacts]:
     """Home store and city, bound guide and membership start of each customer, in one query
     (plain SQL, `sql.rows_in`: a POS import asks for thousands at a time)."""
-    tables = (m._meta.db_table for m in (Customer, Store, Staff, Membership))
-    customers, stores, staff, memberships = tables
+    customers, stores, staff, memberships = (m._meta.db_table for m in (Customer, Store, Staff, Membership))  # fmt: skip
     moment = sql.moment_reader()
     rows = sql.rows_in(
         f"SELECT c.id, c.home_store_id, s.city_code, c.owner_staff_id, g.status, m.joined_at "  # noqa: S608

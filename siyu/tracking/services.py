@@ -341,7 +341,7 @@ def events_ingest(
     """Store a batch's good events once each and update the rollups (see the module doc).
     `writer` is the process's group commit unless given (a test plays two processes so)."""
     from siyu.content.selectors import content_brands, share_attribution
-    from siyu.members.selectors import customer_ids_by_identity
+    from siyu.members.selectors import customer_ids_by_identity, identity_pseudonym
     from siyu.org.selectors import store_places
 
     now = timezone.now()
@@ -377,7 +377,7 @@ def events_ingest(
         if row.identity is not None:
             row.identified_id = row.customer_id = customers.get(row.identity)
             if row.customer_id is None and not row.device_id:
-                row.visitor_key = _identity_key(row.identity)
+                row.visitor_key = identity_pseudonym(*row.identity)
     other = {r.content_id for r in rows if r.content_id and r.content_brand_id is None}
     brands = content_brands(other) if other else {}
     for row in rows:
@@ -500,14 +500,6 @@ def _merged(group: list[_Batch]) -> tuple[dict, dict]:
         for key, marks in batch.visitors.items():
             visitors[key] |= marks
     return figures, visitors
-
-
-def _identity_key(identity: tuple[str, str]) -> str:
-    """An identity siyu does not know, as Event.visitor_key: a keyed hash, shortened."""
-    from siyu.members import pii
-
-    kind, value = identity
-    return pii.lookup_hash(f"{kind}:{value}")[:24]
 
 
 # Event's columns in the order ingestion (and the generator) write them.
