@@ -138,8 +138,9 @@ def _customers_by_key(by_kind: Mapping[str, set[str]]) -> dict[tuple[str, str], 
 
 
 def identity_pseudonym(kind: str, value: str) -> str:
-    """A keyed hash standing for an identity that names no customer siyu knows (never the
-    identity itself): other apps count such people apart by it (tracking's UV)."""
+    """A keyed hash standing for an identity (never the identity itself): other apps count
+    people siyu does not know apart by it, and find them again once it does (tracking's
+    UV and stitching)."""
     return pii.lookup_hash(f"{kind}:{value}")[:24]
 
 

@@ -76,15 +76,17 @@ class Event(models.Model):
     dwell_ms = models.PositiveIntegerField(default=0)
     amount_fen = models.BigIntegerField(default=0)
     properties = models.JSONField(default=dict, blank=True)
-    # For UV, when the event has no device and its identity names no customer siyu knows: a
-    # keyed hash of that identity (never the identity itself), so that such viewers are
-    # told apart, by the ingestion and by a recomputation from the events alike.
+    # An event with no device but an identity: a keyed hash of that identity (never the
+    # identity itself). While the identity names no customer siyu knows, UV tells such
+    # viewers apart by it, in the ingestion and in a recomputation from the events alike;
+    # once it names one, the identity's anonymous events are given to the customer.
     visitor_key = models.CharField(max_length=24, blank=True, default="")
 
     class Meta:
         # Only what reads use, and each event in one of them: a customer's events (the trail,
-        # attribution) and an anonymous device's events (stitched to the customer when the
-        # device is first seen with one, which moves them from the second to the first).
+        # attribution) and anonymous events by device, or with no device by the identity's
+        # key (stitched to the customer when the device or identity is first seen with one,
+        # which moves them from the second to the first).
         # Figures by store or content come from the rollups. Every index costs each ingested
         # event a B-tree insert at a random place (device ids are random), which is most of
         # SQLite's work per event; store/day and content/day cost ~5 µs an event each.
@@ -95,9 +97,9 @@ class Event(models.Model):
                 name="event_customer_trail",
             ),
             models.Index(
-                fields=["device_id"],
+                fields=["device_id", "visitor_key"],
                 condition=Q(customer_id__isnull=True),
-                name="event_anonymous_device",
+                name="event_anonymous",
             ),
         ]
 

@@ -16,7 +16,8 @@ source:
    content, store, share link; exact UV through VisitorDay) and CustomerActivity are then
    updated from those new events only, with upserts that add to what is there. A device
    seen with a customer for the first time is linked, and its earlier anonymous events are
-   given to the customer.
+   given to the customer; so are the earlier device-less events of an identity siyu did
+   not know then, whose visitor rows for UV move to the customer.
 
 The statements are plain SQL that SQLite (3.35+) and PostgreSQL both run (`core.sql`; on
 PostgreSQL through COPY), written by hand because the ORM has neither multi-row RETURNING
@@ -365,6 +366,7 @@ def events_ingest(
         return result
     shares = _attributions({r.share for r in rows if r.share}, share_attribution)
     customers = customer_ids_by_identity({r.identity for r in rows if r.identity})
+    pseudonyms: dict[tuple[str, str], str] = {}  # each identity's once per batch
     for row in rows:
         if row.share in shares:
             attribution = shares[row.share]
@@ -376,8 +378,10 @@ def events_ingest(
                 row.content_brand_id = attribution.brand_id
         if row.identity is not None:
             row.identified_id = row.customer_id = customers.get(row.identity)
-            if row.customer_id is None and not row.device_id:
-                row.visitor_key = identity_pseudonym(*row.identity)
+            if not row.device_id:
+                row.visitor_key = pseudonyms.get(row.identity) or pseudonyms.setdefault(
+                    row.identity, identity_pseudonym(*row.identity)
+                )
     other = {r.content_id for r in rows if r.content_id and r.content_brand_id is None}
     brands = content_brands(other) if other else {}
     for row in rows:
@@ -479,6 +483,7 @@ def _write(group: list[_Batch]) -> list[tuple[int, int]]:
         figures, viewers = rollup_deltas(fresh, places)
         visitors = viewers_by_visitor(viewers)
     _rollup(figures, visitors)
+    _stitch_identities(fresh)  # after the rollups: it may move visitor rows they just wrote
     _activity(fresh)
     return tallies
 
@@ -562,6 +567,63 @@ def _link_devices(rows: list[Row], linked: dict[str, int], now: dt.datetime) -> 
             row.customer_id = new[row.device_id]
 
 
+def _stitch_identities(rows: list[Row]) -> None:
+    """Identities seen with a customer whose earlier device-less events were anonymous (siyu
+    did not know the identity then; such an event keeps the identity's pseudonym): those
+    events become the customer's, and for UV their visitor rows move from the pseudonym to
+    the customer, merged into the customer's row of the same day, where a mark both hold
+    counts once (its rollup row's UV goes down by one). So a person is one visitor on a day
+    whether they were known at their first view or not, and the rollups still recompute
+    from the events (`_visitor`). Only device-less events of a known customer look: an
+    event with a device counts as its device, whoever it names (see `_link_devices`)."""
+    customer_of = {r.visitor_key: r.identified_id for r in rows if r.visitor_key and r.identified_id is not None}  # fmt: skip
+    if not customer_of:
+        return
+    events, mark = Event._meta.db_table, sql.mark()
+    anonymous = f"customer_id IS NULL AND device_id = '' AND visitor_key = {mark}"
+    found = sql.rows_in(
+        f"SELECT DISTINCT CAST(day AS TEXT), visitor_key FROM {events} "  # noqa: S608
+        f"WHERE customer_id IS NULL AND device_id = '' AND {{in}}",
+        "visitor_key", customer_of,
+    )  # fmt: skip
+    if not found:
+        return
+    with sql.driver_cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {events} SET customer_id = {mark} WHERE {anonymous}",  # noqa: S608
+            [(customer_of[key], key) for key in sorted({key for _day, key in found})],
+        )
+    moves = {(day, f"i{key}"): (day, f"c{customer_of[key]}") for day, key in found}
+    stored = {
+        (day, visitor): set(seen.split())
+        for day, visitor, seen in _visitor_days(sorted({*moves, *moves.values()}))
+    }
+    merged: dict[tuple[str, str], set[str]] = {}
+    twice: Counter[tuple[str, str]] = Counter()  # (day, mark): visitors now one
+    gone = []
+    for old, new in sorted(moves.items()):
+        if old not in stored:  # moved by another writer meanwhile
+            continue
+        into = merged.get(new)
+        if into is None:
+            into = merged[new] = stored.get(new, set())
+        twice.update((new[0], m) for m in stored[old] & into)
+        into |= stored[old]
+        gone.append(old)
+    table, stats = VisitorDay._meta.db_table, DailyStat._meta.db_table
+    with sql.driver_cursor() as cursor:
+        cursor.executemany(f"DELETE FROM {table} WHERE day = {mark} AND visitor = {mark}", gone)  # noqa: S608
+        cursor.executemany(
+            f"UPDATE {stats} SET uv = uv - {mark} WHERE day = {mark} AND dim = {mark} AND key = {mark}",  # noqa: S608
+            [(n, day, *_unmark(m)) for (day, m), n in sorted(twice.items())],
+        )
+    sql.upsert(
+        table, ["day", "visitor", "seen"],
+        [(day, visitor, " ".join(sorted(marks))) for (day, visitor), marks in sorted(merged.items())],
+        conflict="day, visitor", updates="seen = excluded.seen",
+    )  # fmt: skip
+
+
 STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")
 # DailyStat's columns as ingestion (and the generator) write them: the `where` of
 # rollup_deltas sits between the key and the figures.
@@ -629,7 +691,8 @@ def rollup_deltas(rows: Iterable[Row], places: dict) -> tuple[dict, dict]:
 def _visitor(row: Row) -> str:
     """Who viewed, for UV: the device when there is one (stitching a device to a customer
     later changes the event's customer, never its device, so UV stays what the raw events
-    recompute to), else the customer, else the unknown identity's key."""
+    recompute to), else the customer, else the unknown identity's pseudonym (whose visitor
+    rows move to the customer when the identity is stitched: `_stitch_identities`)."""
     if row.device_id:
         return f"d{row.device_id}"
     return f"c{row.customer_id}" if row.customer_id is not None else f"i{row.visitor_key}"

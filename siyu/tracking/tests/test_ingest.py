@@ -166,9 +166,36 @@ def test_viewers_siyu_does_not_know_are_told_apart_by_their_identity(world, key,
     assert (guide.pv, guide.uv) == (5, 4)  # three strangers and c1
     figures, viewers = services.rollups_recompute()
     assert services.rollups_stored() == figures and services.visitors_stored() == viewers
-    keys = set(Event.objects.exclude(visitor_key="").values_list("visitor_key", flat=True))
+    anonymous = Event.objects.filter(customer_id=None)
+    keys = set(anonymous.values_list("visitor_key", flat=True))
     assert len(keys) == 3 and not any("stranger" in k for k in keys)
-    assert Event.objects.get(customer_id=world.customers["c1"].pk).visitor_key == ""
+
+
+def test_an_identity_siyu_comes_to_know_gives_its_earlier_views_to_the_customer(world, key, link) -> None:  # fmt: skip
+    """Device-less views of an identity siyu did not know yet, then the identity is attached
+    to a customer who had viewed the same link that day under another identity: the next
+    view of it stitches the earlier ones to the customer, who counts as one visitor, and the
+    rollups still recompute from the events."""
+    from siyu.members import services as members
+
+    c1 = world.customers["c1"]
+    late = {"kind": "unionid", "value": "late-1"}
+    _send(key, [_event(share=link.code, device_id="", customer=late) for _ in range(2)])
+    _send(key, [_event(share=link.code, device_id="", customer={"kind": "unionid", "value": "union-c1"})])  # fmt: skip
+    stat = DailyStat.objects.get(dim="link", key=link.pk)
+    assert (stat.pv, stat.uv) == (3, 2)  # not yet known to be the same person
+    members.identity_attach(customer=c1, kind="unionid", value="late-1")
+    _send(key, [_event(share=link.code, device_id="", customer=late)])
+    stat.refresh_from_db()
+    assert (stat.pv, stat.uv) == (4, 1)
+    assert set(Event.objects.values_list("customer_id", flat=True)) == {c1.pk}
+    assert list(VisitorDay.objects.values_list("visitor", flat=True)) == [f"c{c1.pk}"]
+    figures, viewers = services.rollups_recompute()
+    assert services.rollups_stored() == figures and services.visitors_stored() == viewers
+    again = _send(key, [_event(share=link.code, device_id="", customer=late)])  # nothing left to stitch
+    assert again.json()["accepted"] == 1
+    stat.refresh_from_db()
+    assert (stat.pv, stat.uv) == (5, 1)
 
 
 def test_keys_sizes_and_shapes_are_checked(key) -> None:
@@ -363,5 +390,36 @@ def test_new_batches_written_in_one_group_add_up(world, key, link) -> None:
     assert answers == [services.IngestResult(accepted=3, duplicates=0)] * 3
     stat = DailyStat.objects.get(dim="link", key=link.pk)
     assert (stat.pv, stat.uv, stat.dwell_ms) == (6, 4, 6000)
+    stored, (expected, viewers) = services.rollups_stored(), services.rollups_recompute()
+    assert stored == expected and services.visitors_stored() == viewers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_identity_known_between_two_batches_of_one_group_counts_once(world, key, link) -> None:
+    """Two batches written in one transaction: the first resolved an identity before it was
+    attached to a customer, the second after. The second stitches the first's events, which
+    that same transaction has just written, and their visitor rows."""
+    from django.db import connections
+
+    from siyu.members import services as members
+
+    source = services.event_source_authenticate(key)
+    late = {"kind": "unionid", "value": "late-2"}
+    c1 = world.customers["c1"]
+    answers: list[object] = []
+
+    def send(attach_first: bool) -> None:
+        try:
+            if attach_first:
+                members.identity_attach(customer=c1, kind="unionid", value="late-2")
+            answers.append(services.events_ingest(source=source, events=[_event(share=link.code, device_id="", customer=late)]))  # fmt: skip
+        finally:
+            connections.close_all()
+
+    _queued_behind_busy_writer(send, [False, True])
+    assert answers == [services.IngestResult(accepted=1, duplicates=0)] * 2
+    stat = DailyStat.objects.get(dim="link", key=link.pk)
+    assert (stat.pv, stat.uv) == (2, 1)
+    assert set(Event.objects.values_list("customer_id", flat=True)) == {c1.pk}
     stored, (expected, viewers) = services.rollups_stored(), services.rollups_recompute()
     assert stored == expected and services.visitors_stored() == viewers
