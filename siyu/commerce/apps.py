@@ -9,7 +9,7 @@ class CommerceConfig(AppConfig):
     def ready(self) -> None:
         import datetime as dt
 
-        from siyu.commerce import scope_rules, tasks  # noqa: F401 - registers the scope rules
+        from siyu.commerce import scope_rules, services, tasks  # noqa: F401 - scope rules, merge movers
         from siyu.core.schedule import every
 
         every("commerce.cancel_unpaid", dt.timedelta(minutes=5), tasks.cancel_unpaid.enqueue)

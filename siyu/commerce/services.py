@@ -35,11 +35,15 @@ from siyu.commerce.models import (
     Sku,
 )
 from siyu.commerce.selectors import sellable_skus
+from siyu.members import merge
 from siyu.org.models import Branch, Brand, Staff, Store, StoreStatus
 from siyu.org.scope import Capability, Scope, access
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
+
+# A merged customer's orders are the survivor's: their history, spend and tier with them.
+merge.register_id_reference(Order, "customer_id")
 
 
 # -- catalog and settings -----------------------------------------------------------------------

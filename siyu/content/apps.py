@@ -9,7 +9,7 @@ class ContentConfig(AppConfig):
     def ready(self) -> None:
         import datetime as dt
 
-        from siyu.content import scope_rules, tasks  # noqa: F401 - registers the scope rules
+        from siyu.content import scope_rules, services, tasks  # noqa: F401 - scope rules, merge movers
         from siyu.core.schedule import every
 
         every("content.expire_due", dt.timedelta(minutes=5), tasks.expire_due.enqueue)

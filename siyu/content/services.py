@@ -38,6 +38,7 @@ from siyu.content.models import (
 )
 from siyu.content.selectors import is_live, live_q, place_of, reach_q, stores_reached
 from siyu.content.share import public_url
+from siyu.members import merge
 from siyu.members import services as member_services
 from siyu.members.models import IdentityKind
 from siyu.org import regions
@@ -55,6 +56,8 @@ ARTICLE_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "h2", "h3", "ul", "ol"
 ARTICLE_ATTRIBUTES = {"img": {"src", "alt"}, "a": {"href"}}
 
 EDITABLE = {Status.DRAFT, Status.REJECTED}
+
+merge.register_reference(ShareVisit, "customer")  # a merged customer's visits are the survivor's
 
 
 @dataclass(frozen=True)

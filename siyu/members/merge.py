@@ -1,8 +1,11 @@
 """References to Customer that a merge must move: every app registers its own here.
 
-A plain foreign key is registered with `register_reference(Model, "field")` and moved with
-one UPDATE. A reference with its own uniqueness rules (one row per customer and X)
-registers a handler instead, which resolves the clash and returns how many rows it moved.
+A plain foreign key is registered with `register_reference(Model, "field")`, a customer id
+kept in a plain integer column (other apps' tables) with `register_id_reference`; each is
+moved with one UPDATE. A reference with its own uniqueness rules (one row per customer and
+X) registers a handler instead, which resolves the clash and returns how many rows it moved.
+An app registers when its services module is imported, which its AppConfig.ready() does, so
+a merge in any process (web, worker, command) finds every app's references.
 """
 
 from __future__ import annotations
@@ -24,6 +27,16 @@ def register_reference(model: type[models.Model], field: str) -> None:
 
     def move(source: Customer, target: Customer) -> int:
         return model._default_manager.filter(**{field: source}).update(**{field: target})
+
+    register_handler(f"{model._meta.label_lower}.{field}", move)
+
+
+def register_id_reference(model: type[models.Model], field: str) -> None:
+    """A customer id in the plain integer column `model.field` that simply moves to the
+    survivor."""
+
+    def move(source: Customer, target: Customer) -> int:
+        return model._default_manager.filter(**{field: source.pk}).update(**{field: target.pk})
 
     register_handler(f"{model._meta.label_lower}.{field}", move)
 
