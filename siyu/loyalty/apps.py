@@ -10,6 +10,6 @@ class LoyaltyConfig(AppConfig):
         import datetime as dt
 
         from siyu.core.schedule import every
-        from siyu.loyalty import scope_rules, tasks  # noqa: F401  (registers the scope rules)
+        from siyu.loyalty import scope_rules, services, tasks  # noqa: F401  (scope rules, merge movers)
 
         every("loyalty.nightly", dt.timedelta(days=1), tasks.nightly.enqueue)

@@ -37,6 +37,7 @@ from siyu.loyalty.models import (
     Tier,
     TierChange,
 )
+from siyu.members import merge
 from siyu.org.scope import Capability, Scope
 
 YEAR = dt.timedelta(days=365)
@@ -111,6 +112,38 @@ def _locked(programme: Programme, customer_id: int, at: dt.datetime) -> tuple[Ac
             expires_on=lot_expiry(at), reason="join", at=at,
         )  # fmt: skip
     return account, True
+
+
+def _merge_accounts(source: Any, target: Any) -> int:
+    """A merged customer's loyalty accounts become the survivor's. In a programme where only
+    the merged customer has one, it moves. Where both have one, the survivor's account takes
+    the other's whole history — points entries (lots keep their expiry), tier changes,
+    benefit uses, coupons — and the higher of the two tiers (a tier change says "merge"),
+    and the emptied account goes. Accounts are locked in id order."""
+    accounts = list(
+        Account.objects.select_for_update().select_related("tier")
+        .filter(customer_id__in=[source.pk, target.pk]).order_by("pk")
+    )  # fmt: skip
+    kept = {a.programme_id: a for a in accounts if a.customer_id == target.pk}
+    moved = 0
+    for account in (a for a in accounts if a.customer_id == source.pk):
+        moved += 1
+        into = kept.get(account.programme_id)
+        if into is None:
+            account.customer_id = target.pk
+            account.save(update_fields=["customer_id"])
+            continue
+        for model in (PointsEntry, TierChange, BenefitUse, Coupon):
+            model.objects.filter(account=account).update(account=into)
+        if account.tier.rank > into.tier.rank:
+            TierChange.objects.create(account=into, from_tier=into.tier, to_tier=account.tier, reason="merge", at=timezone.now())  # fmt: skip
+            into.tier, into.tier_since, into.tier_until = account.tier, account.tier_since, account.tier_until  # fmt: skip
+            into.save(update_fields=["tier", "tier_since", "tier_until"])
+        account.delete()
+    return moved
+
+
+merge.register_handler("loyalty.account.customer_id", _merge_accounts)
 
 
 @transaction.atomic

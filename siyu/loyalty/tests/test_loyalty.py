@@ -225,6 +225,37 @@ def test_pos_file_import_earns_points_once_and_upgrades(world: World) -> None:
     assert TierChange.objects.filter(account=other, reason="upgrade").count() == 1
 
 
+def test_a_merged_members_points_tier_coupons_and_orders_are_the_survivors(world: World) -> None:  # fmt: skip
+    from siyu.commerce.models import Order
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    made = programme(world)
+    # Given Mei (silver: one parka) and Lan (gold: two parkas), each with points and a coupon
+    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    _buy(world, mei, "ALP-P1-BK-M")
+    _buy(world, lan, "ALP-P1-BK-M")
+    _buy(world, lan, "ALP-P1-BK-L")
+    ours, theirs = (Account.objects.get(customer_id=c.pk) for c in (mei, lan))
+    points = services.balance(ours), services.balance(theirs)
+    assert (ours.tier.code, theirs.tier.code) == ("silver", "gold")
+    # When they turn out to be one person, and Lan is merged into Mei
+    record = member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
+    # Then Mei has one account with every point, both coupons, the higher tier (with its
+    # history row), and Lan's orders, which count in her 12-month spend
+    account = Account.objects.get(customer_id=mei.pk)
+    assert not Account.objects.filter(customer_id=lan.pk).exists()
+    assert services.balance(account) == sum(points)
+    assert (account.tier.code, account.tier_since) == ("gold", theirs.tier_since)
+    assert TierChange.objects.filter(account=account, reason="merge", to_tier__code="gold").count() == 1  # fmt: skip
+    assert Coupon.objects.filter(account=account, reason="welcome").count() == 2
+    assert Order.objects.filter(customer_id=mei.pk).count() == 3
+    assert services.spend_12m(programme=made, customer_id=mei.pk, at=timezone.now()) == 3 * 129_900
+    assert record.moved["loyalty.account.customer_id"] == 1
+    assert record.moved["commerce.order.customer_id"] == 2
+
+
 def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
     from siyu.loyalty import setup
 
