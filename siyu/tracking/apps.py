@@ -7,4 +7,4 @@ class TrackingConfig(AppConfig):
     verbose_name = "数据埋点"
 
     def ready(self) -> None:
-        from siyu.tracking import scope_rules  # noqa: F401 - registers the scope rules
+        from siyu.tracking import scope_rules, services  # noqa: F401 - scope rules, merge movers

@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from siyu.core import periods, sql
+from siyu.members import merge
 from siyu.org.scope import Capability, Scope
 from siyu.tracking.models import (
     CustomerActivity,
@@ -571,11 +572,10 @@ def _stitch_identities(rows: list[Row]) -> None:
     """Identities seen with a customer whose earlier device-less events were anonymous (siyu
     did not know the identity then; such an event keeps the identity's pseudonym): those
     events become the customer's, and for UV their visitor rows move from the pseudonym to
-    the customer, merged into the customer's row of the same day, where a mark both hold
-    counts once (its rollup row's UV goes down by one). So a person is one visitor on a day
-    whether they were known at their first view or not, and the rollups still recompute
-    from the events (`_visitor`). Only device-less events of a known customer look: an
-    event with a device counts as its device, whoever it names (see `_link_devices`)."""
+    the customer (`_visitors_move`). So a person is one visitor on a day whether siyu knew
+    them at their first view or not, and the rollups still recompute from the events
+    (`_visitor`). Only device-less events of a known customer look: an event with a device
+    counts as its device, whoever it names (see `_link_devices`)."""
     customer_of = {r.visitor_key: r.identified_id for r in rows if r.visitor_key and r.identified_id is not None}  # fmt: skip
     if not customer_of:
         return
@@ -593,7 +593,17 @@ def _stitch_identities(rows: list[Row]) -> None:
             f"UPDATE {events} SET customer_id = {mark} WHERE {anonymous}",  # noqa: S608
             [(customer_of[key], key) for key in sorted({key for _day, key in found})],
         )
-    moves = {(day, f"i{key}"): (day, f"c{customer_of[key]}") for day, key in found}
+    _visitors_move({(day, f"i{key}"): (day, f"c{customer_of[key]}") for day, key in found})
+
+
+def _visitors_move(moves: dict[tuple[str, str], tuple[str, str]]) -> None:
+    """Move UV visitor rows, {(day, visitor): (day, new visitor)}, in the caller's
+    transaction: each merges into the new visitor's row of that day, if there is one, where
+    a mark both hold counts once (its rollup row's UV goes down by one). Rows are read
+    locked, in key order (`_visitor_days`); a row another writer has moved meanwhile is
+    skipped."""
+    if not moves:
+        return
     stored = {
         (day, visitor): set(seen.split())
         for day, visitor, seen in _visitor_days(sorted({*moves, *moves.values()}))
@@ -602,7 +612,7 @@ def _stitch_identities(rows: list[Row]) -> None:
     twice: Counter[tuple[str, str]] = Counter()  # (day, mark): visitors now one
     gone = []
     for old, new in sorted(moves.items()):
-        if old not in stored:  # moved by another writer meanwhile
+        if old not in stored:
             continue
         into = merged.get(new)
         if into is None:
@@ -610,7 +620,7 @@ def _stitch_identities(rows: list[Row]) -> None:
         twice.update((new[0], m) for m in stored[old] & into)
         into |= stored[old]
         gone.append(old)
-    table, stats = VisitorDay._meta.db_table, DailyStat._meta.db_table
+    table, stats, mark = VisitorDay._meta.db_table, DailyStat._meta.db_table, sql.mark()
     with sql.driver_cursor() as cursor:
         cursor.executemany(f"DELETE FROM {table} WHERE day = {mark} AND visitor = {mark}", gone)  # noqa: S608
         cursor.executemany(
@@ -622,6 +632,37 @@ def _stitch_identities(rows: list[Row]) -> None:
         [(day, visitor, " ".join(sorted(marks))) for (day, visitor), marks in sorted(merged.items())],
         conflict="day, visitor", updates="seen = excluded.seen",
     )  # fmt: skip
+
+
+def _merge_events(source: Any, target: Any) -> int:
+    """A merged customer's events and activity become the survivor's (their trail and
+    follow-up figures), and for UV their visitor rows (a device-less event counts as its
+    customer) merge into the survivor's, day by day (`_visitors_move`)."""
+    days = sql.rows_in(
+        f"SELECT DISTINCT CAST(day AS TEXT) FROM {Event._meta.db_table} "  # noqa: S608
+        f"WHERE device_id = '' AND {{in}}",
+        "customer_id", [source.pk],
+    )  # fmt: skip
+    moved = Event.objects.filter(customer_id=source.pk).update(customer_id=target.pk)
+    _visitors_move({(day, f"c{source.pk}"): (day, f"c{target.pk}") for (day,) in days})
+    activities = {
+        a.customer_id: a
+        for a in CustomerActivity.objects.select_for_update()
+        .filter(customer_id__in=[source.pk, target.pk]).order_by("customer_id")
+    }  # fmt: skip
+    theirs = activities.get(source.pk)
+    if theirs is not None:
+        ours = activities.get(target.pk) or CustomerActivity(customer_id=target.pk, last_seen_at=theirs.last_seen_at)  # fmt: skip
+        if theirs.last_seen_at >= ours.last_seen_at:
+            ours.last_seen_at, ours.last_type, ours.last_content_id = theirs.last_seen_at, theirs.last_type, theirs.last_content_id  # fmt: skip
+        ours.events, ours.carts, ours.orders = ours.events + theirs.events, ours.carts + theirs.carts, ours.orders + theirs.orders  # fmt: skip
+        theirs.delete()
+        ours.save()
+    return moved
+
+
+merge.register_handler("tracking.event.customer_id", _merge_events)
+merge.register_id_reference(DeviceLink, "customer_id")  # the device's later events follow
 
 
 STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")

@@ -198,6 +198,39 @@ def test_an_identity_siyu_comes_to_know_gives_its_earlier_views_to_the_customer(
     assert (stat.pv, stat.uv) == (5, 1)
 
 
+def test_a_merged_customers_events_activity_and_visits_are_the_survivors(world, key, link) -> None:  # fmt: skip
+    """c1 and c2 viewed the same link today, with no device, and c2 once more on a phone:
+    three visitors. When c2 turns out to be c1, their trail, activity, device link and
+    landing visits are c1's, and the link's UV is two (c1, and the phone), as the events
+    recompute to."""
+    from siyu.members import services as members
+    from siyu.tracking.models import DeviceLink
+
+    c1, c2 = world.customers["c1"], world.customers["c2"]
+    union = {c: {"kind": "unionid", "value": f"union-{c}"} for c in ("c1", "c2")}
+    _send(key, [_event(share=link.code, device_id="", customer=union["c1"])])
+    _send(key, [_event(share=link.code, device_id="", customer=union["c2"]) for _ in range(2)])
+    _send(key, [_event("add_to_cart", share=link.code, device_id="phone-of-c2", customer=union["c2"], product="P-1")])  # fmt: skip
+    _send(key, [_event(share=link.code, device_id="phone-of-c2")])
+    visit = content_services.share_visit_record(link=link, device_id="phone-of-c2", unionid="union-c2")  # fmt: skip
+    stat = DailyStat.objects.get(dim="link", key=link.pk)
+    assert (stat.pv, stat.uv) == (4, 3)
+    record = members.customer_merge(source=c2, target=c1, actor=None, reason="same person")
+    visit.refresh_from_db()
+    assert visit.customer_id == c1.pk
+    stat.refresh_from_db()
+    assert (stat.pv, stat.uv) == (4, 2)
+    assert set(Event.objects.values_list("customer_id", flat=True)) == {c1.pk}
+    assert record.moved["tracking.event.customer_id"] == 4
+    assert DeviceLink.objects.get(device_id="phone-of-c2").customer_id == c1.pk
+    assert not CustomerActivity.objects.filter(customer_id=c2.pk).exists()
+    activity = CustomerActivity.objects.get(customer_id=c1.pk)
+    assert (activity.events, activity.carts) == (1 + 4, 1)
+    assert activity.last_type == "content_view"  # c2's, the latest
+    figures, viewers = services.rollups_recompute()
+    assert services.rollups_stored() == figures and services.visitors_stored() == viewers
+
+
 def test_keys_sizes_and_shapes_are_checked(key) -> None:
     assert _send("wk_wrong", [_event()]).status_code == 401
     assert Client().post("/api/v1/events", "{}", content_type="application/json").status_code == 401
