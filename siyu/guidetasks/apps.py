@@ -10,7 +10,7 @@ class GuideTasksConfig(AppConfig):
         import datetime as dt
 
         from siyu.core.schedule import every
-        from siyu.guidetasks import scope_rules, tasks  # noqa: F401  (registers the scope rules)
+        from siyu.guidetasks import scope_rules, services, tasks  # noqa: F401  (scope rules, merge movers)
 
         every("guidetasks.detect", dt.timedelta(minutes=5), tasks.detect.enqueue)
         every("guidetasks.remind", dt.timedelta(minutes=15), tasks.remind.enqueue)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from siyu.guidetasks.models import (
     TaskKind,
     TaskStatus,
 )
+from siyu.members import merge
 from siyu.org.models import Branch, Brand, Role, Staff, StaffStatus, Store
 from siyu.org.scope import Capability, Scope, access, scoped
 
@@ -410,11 +411,44 @@ def contact_log(
         item.contacted_at = contact.at
         item.evidence = {"contact": contact.pk, "channel": channel, **({"msgid": msgid} if msgid else {})}  # fmt: skip
         item.save(update_fields=["contacted_at", "evidence"])
+    _follow_up_recount(assignment, at=contact.at)
+    return contact
+
+
+def _follow_up_recount(assignment: Assignment, *, at: dt.datetime) -> None:
+    """A follow-up assignment's progress is its contacted items; it is done, at `at`, once
+    they reach its goal (every listed customer)."""
     assignment.progress = assignment.items.exclude(contacted_at=None).count()
     if assignment.status == AssignmentStatus.OPEN and assignment.progress >= assignment.goal:
-        _complete(assignment, at=contact.at, how=DoneHow.AUTO, evidence={"contacts": assignment.progress})  # fmt: skip
+        _complete(assignment, at=at, how=DoneHow.AUTO, evidence={"contacts": assignment.progress})  # fmt: skip
     assignment.save()
-    return contact
+
+
+def _merge_follow_ups(source: Any, target: Any) -> int:
+    """A merged customer's follow-up items become the survivor's. Where one list holds both,
+    it keeps one item, contacted if either was (by the earlier contact), and its goal is one
+    customer fewer, which may complete it."""
+    moved = 0
+    for item in FollowUpItem.objects.filter(customer_id=source.pk).order_by("assignment_id"):
+        kept = FollowUpItem.objects.filter(assignment_id=item.assignment_id, customer_id=target.pk).first()  # fmt: skip
+        moved += 1
+        if kept is None:
+            item.customer_id = target.pk
+            item.save(update_fields=["customer_id"])
+            continue
+        if item.contacted_at is not None and (kept.contacted_at is None or item.contacted_at < kept.contacted_at):  # fmt: skip
+            kept.contacted_at, kept.evidence = item.contacted_at, item.evidence
+            kept.save(update_fields=["contacted_at", "evidence"])
+        item.delete()
+        assignment = Assignment.objects.select_for_update().get(pk=item.assignment_id)
+        assignment.goal = max(1, assignment.goal - 1)
+        last = assignment.items.aggregate(at=Max("contacted_at"))["at"]
+        _follow_up_recount(assignment, at=last or timezone.now())
+    return moved
+
+
+merge.register_handler("guidetasks.followupitem.customer_id", _merge_follow_ups)
+merge.register_id_reference(Contact, "customer_id")  # the contact log follows the person
 
 
 # -- reminders -------------------------------------------------------------------------------------

@@ -157,6 +157,35 @@ def test_follow_up_by_logged_contact_and_wecom_message(
     assert a.items.get().evidence["msgid"] == first.json()["msgid"]
 
 
+def test_a_merged_customer_on_a_follow_up_list_is_one_item_contacted(world: World) -> None:
+    from siyu.members import services as member_services
+
+    c1 = world.customers["c1"]
+    twin = member_services.customer_create(name="顾客c1", home_store=world.stores["s1"], owner_staff=world.staff["gia"], identities={"phone": "13900009999"})  # fmt: skip
+    # Given Gia's follow-up list of c1 and a record that turns out to be c1 too, which she called
+    t = task(world, kind="follow_up", target=("staff", "gia"), customer_ids=[c1.pk, twin.pk])
+    a = _mine(world, "gia", t)
+    alone = _mine(world, "gia", task(world, kind="follow_up", target=("staff", "gia"), customer_ids=[twin.pk]))  # fmt: skip
+    url = f"/api/v1/assignments/{a.pk}/contacts"
+    gia = _api(world, "gia")
+    call = gia.post(url, {"customer_id": twin.pk, "channel": "call"}, content_type="application/json")  # fmt: skip
+    assert call.status_code == 201
+    a.refresh_from_db()
+    assert (a.status, a.progress, a.goal) == ("open", 1, 2)
+    # When the twin is merged into c1
+    record = member_services.customer_merge(source=twin, target=c1, actor=None, reason="同一人")
+    # Then the list holds c1 once, contacted by that call, and the assignment is done
+    a.refresh_from_db()
+    assert (a.status, a.progress, a.goal, a.done_how) == ("done", 1, 1, "auto")
+    item = a.items.get()
+    assert (item.customer_id, item.evidence["contact"]) == (c1.pk, call.json()["id"])
+    assert Contact.objects.get().customer_id == c1.pk
+    # …and a list that held only the twin now holds c1, still to be contacted
+    assert list(alone.items.values_list("customer_id", "contacted_at")) == [(c1.pk, None)]
+    assert record.moved["guidetasks.followupitem.customer_id"] == 2
+    assert record.moved["guidetasks.contact.customer_id"] == 1
+
+
 def test_group_message_checklist_and_manual_confirmation(
     related_world: World, fake_wecom: Any
 ) -> None:
