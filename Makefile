@@ -44,6 +44,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/siyu makemigrations --check --dry-run
 	$(BIN)/mypy
 

@@ -178,7 +178,11 @@ def _writer_rate(source: object, bodies: list[bytes]) -> tuple[float, float, flo
         for (file, _line, name), (_calls, _n, seconds_in, _cum, _callers) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
         if file == "~" and any(part in name for part in ("sqlite3.", "SQLiteCursorWrapper.execute"))
     )  # fmt: skip
-    return events / seconds, checking / events * 1e6, driver / sum(len(b.rows) for b in profiled) * 1e6
+    return (
+        events / seconds,
+        checking / events * 1e6,
+        driver / sum(len(b.rows) for b in profiled) * 1e6,
+    )
 
 
 def _post_all(port: int | list[int], bodies: list[bytes], key: str, clients: int) -> list[dict]:
@@ -254,7 +258,11 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
         for port in ports:
             wait_up(port)
             _post_all(port, bodies[:2], key, 1)  # warm each process up (imports, caches)
-        cpu_before = (machine_cpu(), sum(process_cpu(w.pid) for w in webs), process_cpu(os.getpid()))
+        cpu_before = (
+            machine_cpu(),
+            sum(process_cpu(w.pid) for w in webs),
+            process_cpu(os.getpid()),
+        )
         started = time.perf_counter()
         answers = _post_all(ports, bodies[2:], key, args.clients)
         seconds = time.perf_counter() - started
@@ -273,7 +281,9 @@ def run(args, bench_dir: Path) -> Iterator[dict]:
     def per_1000(i: int) -> float:
         return round(1000 * 1000 * (cpu_after[i] - cpu_before[i]) / accepted, 1)
 
-    log(f"tracking: measuring the writer alone on {n // 4:,} new events (and profiling it on as many)")
+    log(
+        f"tracking: measuring the writer alone on {n // 4:,} new events (and profiling it on as many)"
+    )
     fresh = _batches(n // 2, links, externals, seed=6)
     writer_rate, check_us, driver_us = _writer_rate(source, fresh)
     log(f"tracking: measuring the raw idempotent append of {n:,} rows on the same database")

@@ -123,7 +123,9 @@ def accrual_amounts(
     """(rate, amount in fen) of each line of a paid order credited to a guide. `lines` need
     `amount_fen` and `product_line`; only the campaigns running at `placed_at` apply. (For
     many orders of one brand and plan, keep one `Tariff`.)"""
-    return Tariff(plan, campaigns).amounts(placed_at=placed_at, after_hours=after_hours, lines=lines)
+    return Tariff(plan, campaigns).amounts(
+        placed_at=placed_at, after_hours=after_hours, lines=lines
+    )
 
 
 def accruals_make(

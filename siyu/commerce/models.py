@@ -342,7 +342,12 @@ class CommissionEntry(models.Model):
     order = models.ForeignKey(Order, related_name="+", **_COPIED)  # the line's
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+", db_index=False)
     refund_line = models.ForeignKey(
-        RefundLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        RefundLine,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     month = models.DateField()  # first day of the local month the entry belongs to
     base_fen = models.BigIntegerField()  # the sales amount it is computed on (negative: refund)

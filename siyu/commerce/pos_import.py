@@ -215,7 +215,9 @@ def _parse(rows: Iterable[dict[str, Any]], report: PosReport) -> dict[tuple[str,
         if order is None:
             if pos_no and store:
                 order = orders[key] = _Order(store, pos_no, at, cashier, phone, card)
-        elif order.at != at or order.cashier != cashier or order.phone != phone or order.card != card:
+        elif (
+            order.at != at or order.cashier != cashier or order.phone != phone or order.card != card
+        ):
             errors = errors or {}
             errors["pos_no"] = _("Rows of one POS order disagree on time, cashier or member.")
         if errors:

@@ -90,7 +90,9 @@ def columns(
     return {key: [row.get(key) for row in keyed] for key in headers}
 
 
-def _aliases_used(row: dict[str, Any], headers: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+def _aliases_used(
+    row: dict[str, Any], headers: dict[str, tuple[str, ...]]
+) -> list[tuple[str, str]]:
     """(canonical name, the alias the row uses) of each column the row has: the first of a
     column's aliases that it holds."""
     return [

@@ -521,7 +521,9 @@ def _app_message(corp: FakeCorp, query: Json, body: Json) -> Json:
         return err(40031, "invalid touser")
     content = body.get("text", {}).get("content", "")
     now = time.time()
-    window = int(body.get("duplicate_check_interval", 1800)) if body.get("enable_duplicate_check") else 0
+    window = (
+        int(body.get("duplicate_check_interval", 1800)) if body.get("enable_duplicate_check") else 0
+    )
     invalid = []
     for user in users:
         if corp.members.get(user, {}).get("status") != 1:

@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commerce', '0004_order_line_keys_unindexed'),
+        ("commerce", "0004_order_line_keys_unindexed"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='order',
-            name='commerce_or_branch__4ca5c1_idx',
+            model_name="order",
+            name="commerce_or_branch__4ca5c1_idx",
         ),
         migrations.RemoveIndex(
-            model_name='order',
-            name='commerce_or_brand_i_cf9595_idx',
+            model_name="order",
+            name="commerce_or_brand_i_cf9595_idx",
         ),
     ]

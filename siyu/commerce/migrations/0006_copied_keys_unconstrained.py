@@ -5,36 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commerce', '0005_order_brand_branch_by_store'),
-        ('org', '0002_staff_approve_content_permission'),
+        ("commerce", "0005_order_brand_branch_by_store"),
+        ("org", "0002_staff_approve_content_permission"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='commissionentry',
-            name='order',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='commerce.order'),
+            model_name="commissionentry",
+            name="order",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="commerce.order",
+            ),
         ),
         migrations.AlterField(
-            model_name='commissionentry',
-            name='store',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.store'),
+            model_name="commissionentry",
+            name="store",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.store",
+            ),
         ),
         migrations.AlterField(
-            model_name='order',
-            name='branch',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.branch'),
+            model_name="order",
+            name="branch",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.branch",
+            ),
         ),
         migrations.AlterField(
-            model_name='order',
-            name='brand',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.brand'),
+            model_name="order",
+            name="brand",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.brand",
+            ),
         ),
         migrations.AlterField(
-            model_name='orderline',
-            name='brand',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.brand'),
+            model_name="orderline",
+            name="brand",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.brand",
+            ),
         ),
     ]

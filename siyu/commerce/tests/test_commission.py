@@ -47,6 +47,8 @@ def test_each_line_earns_its_rate_rounded_half_up_alone_or_through_one_tariff() 
         )
         shared = tariff.amounts(placed_at=at, after_hours=after_hours, lines=lines)
         assert alone == shared == [(alone[0][0], int(expected))], (amount, line, after_hours, at)
-        assert commission.fen(Decimal(amount) * alone[0][0]) == int(expected)  # claw-backs' rounding
+        assert commission.fen(Decimal(amount) * alone[0][0]) == int(
+            expected
+        )  # claw-backs' rounding
         halves += (Decimal(amount) * alone[0][0]) % 1 == Decimal("0.5")
     assert halves > 10  # the half-up case came up, not only clear roundings

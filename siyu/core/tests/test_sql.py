@@ -70,7 +70,9 @@ def test_columns_insert_lays_columns_out_over_several_statements_in_order(db) ->
     assert all(stored[i].active for i in ids)  # left out: the default, in every row
 
 
-def test_columns_insert_writes_shared_values_flags_rates_and_nulls_as_the_orm_reads_them(world) -> None:
+def test_columns_insert_writes_shared_values_flags_rates_and_nulls_as_the_orm_reads_them(
+    world,
+) -> None:
     """Columns whose rows all share one value (given, or a default) are bound once per
     statement on SQLite; flags, rates and empty keys are bound without sqlite3's adapters."""
     count = sql.CHUNK + 3  # two statements
@@ -98,7 +100,9 @@ def test_columns_insert_writes_shared_values_flags_rates_and_nulls_as_the_orm_re
     assert PeriodicRun.objects.filter(pk=pk, last_run_at__isnull=True).exists()
 
 
-def test_columns_insert_returns_the_keys_the_rows_got_after_the_newest_rows_were_deleted(db) -> None:
+def test_columns_insert_returns_the_keys_the_rows_got_after_the_newest_rows_were_deleted(
+    db,
+) -> None:
     """The new keys are worked out on SQLite (see _columns_insert): after the table's newest
     rows are gone, and across statements, each returned key is its own row's."""
     first = sql.columns_insert(PeriodicRun, {"name": ["a", "b", "c"], "last_run_at": [None] * 3})

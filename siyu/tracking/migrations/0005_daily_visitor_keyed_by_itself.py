@@ -24,8 +24,14 @@ class Migration(migrations.Migration):
                     model_name="dailyvisitor",
                     name="pk",
                     field=models.CompositePrimaryKey(
-                        "day", "dim", "key", "visitor", blank=True, editable=False,
-                        primary_key=True, serialize=False,
+                        "day",
+                        "dim",
+                        "key",
+                        "visitor",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
                     ),  # fmt: skip
                 ),
                 migrations.AlterModelTable(name="dailyvisitor", table="tracking_daily_visitor"),

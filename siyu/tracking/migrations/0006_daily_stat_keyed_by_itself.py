@@ -34,7 +34,12 @@ class Migration(migrations.Migration):
                     model_name="dailystat",
                     name="pk",
                     field=models.CompositePrimaryKey(
-                        "day", "dim", "key", blank=True, editable=False, primary_key=True,
+                        "day",
+                        "dim",
+                        "key",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
                         serialize=False,
                     ),  # fmt: skip
                 ),

@@ -47,7 +47,11 @@ class Migration(migrations.Migration):
                 (
                     "pk",
                     models.CompositePrimaryKey(
-                        "day", "visitor", blank=True, editable=False, primary_key=True,
+                        "day",
+                        "visitor",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
                         serialize=False,
                     ),  # fmt: skip
                 ),

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracking', '0007_visitor_day_one_row'),
+        ("tracking", "0007_visitor_day_one_row"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='visitor_key',
-            field=models.CharField(blank=True, default='', max_length=24),
+            model_name="event",
+            name="visitor_key",
+            field=models.CharField(blank=True, default="", max_length=24),
         ),
     ]

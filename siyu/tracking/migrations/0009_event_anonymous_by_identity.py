@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracking', '0008_event_visitor_key'),
+        ("tracking", "0008_event_visitor_key"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='event',
-            name='event_anonymous_device',
+            model_name="event",
+            name="event_anonymous_device",
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(condition=models.Q(('customer_id__isnull', True)), fields=['device_id', 'visitor_key'], name='event_anonymous'),
+            model_name="event",
+            index=models.Index(
+                condition=models.Q(("customer_id__isnull", True)),
+                fields=["device_id", "visitor_key"],
+                name="event_anonymous",
+            ),
         ),
     ]

@@ -192,7 +192,9 @@ def test_an_identity_siyu_comes_to_know_gives_its_earlier_views_to_the_customer(
     assert list(VisitorDay.objects.values_list("visitor", flat=True)) == [f"c{c1.pk}"]
     figures, viewers = services.rollups_recompute()
     assert services.rollups_stored() == figures and services.visitors_stored() == viewers
-    again = _send(key, [_event(share=link.code, device_id="", customer=late)])  # nothing left to stitch
+    again = _send(
+        key, [_event(share=link.code, device_id="", customer=late)]
+    )  # nothing left to stitch
     assert again.json()["accepted"] == 1
     stat.refresh_from_db()
     assert (stat.pv, stat.uv) == (5, 1)
