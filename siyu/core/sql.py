@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection, models
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.options import Options
 from django.utils import timezone
 
 CHUNK = 400  # rows per multi-row statement (under both databases' parameter limits)
@@ -465,7 +466,7 @@ def _unnestable(field: models.Field) -> bool:
 
 
 def _unnest_insert(
-    meta: Any,
+    meta: Options[Any],
     fields: Sequence[models.Field],
     named: Sequence[tuple[str, Sequence[Any] | _Constant]],
     count: int,
