@@ -118,8 +118,9 @@ def _merge_accounts(source: Any, target: Any) -> int:
     """A merged customer's loyalty accounts become the survivor's. In a programme where only
     the merged customer has one, it moves. Where both have one, the survivor's account takes
     the other's whole history — points entries (lots keep their expiry), tier changes,
-    benefit uses, coupons — and the higher of the two tiers (a tier change says "merge"),
-    and the emptied account goes. Accounts are locked in id order."""
+    benefit uses, coupons — and the higher of the two tiers (a tier change says "merge"), or
+    the same tier held as long as either held it, and the emptied account goes. Accounts
+    are locked in id order."""
     accounts = list(
         Account.objects.select_for_update().select_related("tier")
         .filter(customer_id__in=[source.pk, target.pk]).order_by("pk")
@@ -139,6 +140,9 @@ def _merge_accounts(source: Any, target: Any) -> int:
             TierChange.objects.create(account=into, from_tier=into.tier, to_tier=account.tier, reason="merge", at=timezone.now())  # fmt: skip
             into.tier, into.tier_since, into.tier_until = account.tier, account.tier_since, account.tier_until  # fmt: skip
             into.save(update_fields=["tier", "tier_since", "tier_until"])
+        elif account.tier_id == into.tier_id and account.tier_until > into.tier_until:
+            into.tier_until = account.tier_until  # held as long as either qualified for it
+            into.save(update_fields=["tier_until"])
         account.delete()
     return moved
 

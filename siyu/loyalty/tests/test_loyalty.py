@@ -256,6 +256,17 @@ def test_a_merged_members_points_tier_coupons_and_orders_are_the_survivors(world
     assert record.moved["commerce.order.customer_id"] == 2
 
 
+def test_a_merged_member_of_the_same_tier_keeps_it_as_long_as_either_held_it(world: World) -> None:  # fmt: skip
+    programme(world)
+    mei = _join(world, at=local(dt.date(2026, 1, 5), 10))
+    lan = _join(world, name="兰", phone="13900002222")  # joined today: held a year from now
+    held = Account.objects.get(customer_id=lan.pk).tier_until
+    member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
+    account = Account.objects.get(customer_id=mei.pk)
+    assert (account.tier.code, account.tier_until) == ("basic", held)
+    assert not TierChange.objects.filter(account=account, reason="merge").exists()
+
+
 def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
     from siyu.loyalty import setup
 
