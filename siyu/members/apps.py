@@ -7,4 +7,9 @@ class MembersConfig(AppConfig):
     verbose_name = "会员"
 
     def ready(self) -> None:
-        from siyu.members import scope_rules, services  # noqa: F401  (rules, merge and org hooks)
+        import datetime as dt
+
+        from siyu.core.schedule import every
+        from siyu.members import scope_rules, services, tasks  # noqa: F401  (rules, merge and org hooks)
+
+        every("members.merges_sweep", dt.timedelta(minutes=10), tasks.merges_sweep.enqueue)

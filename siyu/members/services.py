@@ -362,6 +362,28 @@ def customer_merge(
     )
 
 
+SWEEP_WINDOW = dt.timedelta(days=1)
+
+
+def customer_merges_sweep(*, now: dt.datetime | None = None) -> dict[int, dict[str, int]]:
+    """Move again what each recent merge moved (`SWEEP_WINDOW`), for whatever reached the
+    merged customer after its merge committed: an import or an event batch that had looked
+    the customer up just before it, and wrote just after. Every mover only moves what is
+    still the merged customer's, so a sweep that finds nothing changes nothing. Merges go
+    in the order they were made, each in its own transaction, so something that reached a
+    customer merged twice (A into B, then B into C) ends with C. Returns, by merge, what
+    moved (only what did)."""
+    since = (now or timezone.now()) - SWEEP_WINDOW
+    swept: dict[int, dict[str, int]] = {}
+    for record in CustomerMerge.objects.filter(created_at__gte=since).select_related("source", "target").order_by("pk"):  # fmt: skip
+        with transaction.atomic():
+            late = {"identities": Identity.objects.filter(customer=record.source).update(customer=record.target)}  # fmt: skip
+            late.update(merge.move_references(record.source, record.target))
+        if any(late.values()):
+            swept[record.pk] = {name: n for name, n in late.items() if n}
+    return swept
+
+
 def customer_phone(customer: Customer) -> Identity | None:
     return (
         Identity.objects.filter(customer=customer, kind=IdentityKind.PHONE).order_by("pk").first()

@@ -267,6 +267,30 @@ def test_a_merged_member_of_the_same_tier_keeps_it_as_long_as_either_held_it(wor
     assert not TierChange.objects.filter(account=account, reason="merge").exists()
 
 
+def test_an_order_that_reaches_a_merged_customer_late_is_swept_to_the_survivor(world: World) -> None:  # fmt: skip
+    from siyu.commerce.models import Order
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
+    assert member_services.customer_merges_sweep() == {}  # nothing late: nothing moves
+    # Given a till import that had looked Lan up just before the merge, and writes after it
+    late, _created = commerce_services.pos_order_record(
+        scope=root(world), store=world.stores["s1"], number="LATE-1", placed_at=timezone.now(),
+        items=[("ALP-P1-BK-M", 1, 129_900)], cashier=world.staff["gia"], customer_id=lan.pk,
+    )  # fmt: skip
+    # When the sweep runs (every ten minutes), through the task the scheduler enqueues
+    from siyu.members import tasks as member_tasks
+
+    assert member_tasks.merges_sweep.call() == 1
+    # Then the order is Mei's (her spend and history), and a second sweep finds nothing
+    assert Order.objects.get(pk=late.pk).customer_id == mei.pk
+    assert member_services.customer_merges_sweep() == {}
+
+
 def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
     from siyu.loyalty import setup
 
