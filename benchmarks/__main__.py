@@ -59,6 +59,12 @@ def main() -> None:
         "--pos-orders", type=int, default=50_000, help="POS orders the commerce benchmark imports"
     )
     parser.add_argument(
+        "--pos-repeat",
+        type=int,
+        default=3,
+        help="POS import runs, each into a fresh copy of the world (SQLite; the median is reported)",
+    )
+    parser.add_argument(
         "--commerce-db",
         default="sqlite",
         choices=["sqlite", "postgres"],
