@@ -251,7 +251,16 @@ def _import(
         if len(order.lines) > MAX_LINES:
             order.bad = True
             report.errors.append({"row": order.lines[0][0], "fields": {"pos_no": _("An order may hold at most %(n)d lines.") % {"n": MAX_LINES}}})  # fmt: skip
-    good = [o for o in orders if not o.bad]
+    # Written store by store (in the file's order within each): an order's indexes that lead
+    # with its store or guide, and the ledger's, then take a chunk's entries in runs on the
+    # same pages rather than one at a random place each. −2.8 % of the import's instructions
+    # (callgrind: 333,200 → 324,000 an order); sorting by time within a store as well cost
+    # more than it saved.
+    by_store: dict[str, list[_Order]] = {}
+    for order in orders:
+        if not order.bad:
+            by_store.setdefault(order.store, []).append(order)
+    good = list(chain.from_iterable(by_store.values()))
     report.skipped = len(orders) - len(good)
     # Commission plans by brand and day, read once for the whole file.
     plans: dict[tuple[int, dt.date], Any] = {}
@@ -267,6 +276,7 @@ def _import(
         report.errors += done.errors
         if progress is not None:
             progress(min(start + CHUNK_ORDERS, len(good)), len(good))
+    report.errors.sort(key=itemgetter("row"))  # as the file has them
     return report
 
 

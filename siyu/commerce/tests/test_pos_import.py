@@ -49,6 +49,7 @@ def test_a_pos_file_imports_its_good_orders_once_and_reports_the_bad_rows(world,
     report = _upload(bo, "pos.csv", CSV.encode())
     assert (report["rows"], report["created"], report["duplicates"]) == (10 - 1, 2, 0)
     bad = {e["row"]: e["fields"] for e in report["errors"]}
+    assert [e["row"] for e in report["errors"]] == [5, 7, 8, 9, 10]  # as the file has them
     assert set(bad[5]) == {"amount"}  # A3's first line: A3 skipped whole
     assert set(bad[7]) == {"cashier"}  # Gia works at S1, not S2
     assert set(bad[8]) == {"store"}  # S9: no such store
