@@ -130,8 +130,8 @@ def _pos_import(args, bench_dir: Path) -> Iterator[dict]:
 
     checkpoint()  # the set-up's writes are not the import's to copy
     repeats = max(1, args.pos_repeat) if args.commerce_db == "sqlite" else 1
-    world = Path(str(connection.settings_dict["NAME"]))
-    pristine = world.with_name("commerce-world.sqlite3")
+    world = Path(str(connection.settings_dict["NAME"]))  # on SQLite, the database file
+    pristine = bench_dir / "commerce-world.sqlite3"
     if repeats > 1:
         connection.close()
         shutil.copyfile(world, pristine)
@@ -152,7 +152,8 @@ def _pos_import(args, bench_dir: Path) -> Iterator[dict]:
         assert report.created == n and not report.errors, report.as_dict()
         rates.append(n / seconds)
         baselines.append(_raw_rate(n))
-    pristine.unlink(missing_ok=True)
+    if repeats > 1:
+        pristine.unlink()
     yield result(
         "commerce_pos_import_orders_per_second", f"{n:,} orders, {len(rows):,} lines ({args.commerce_db})",
         statistics.median(rates), "orders/s", statistics.median(baselines),
