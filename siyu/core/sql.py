@@ -297,7 +297,8 @@ def _as_is(value: Any) -> Any:
 
 def _sqlite_flag(value: bool | None) -> int | None:
     """A bool as the int sqlite3 binds for it anyway (a bool is not an exact int, so sqlite3
-    would look it up among its adapters first: see register_sqlite_adapters)."""
+    would look it up among its adapters first: see register_sqlite_adapters, which the ORM's
+    statements still need; leaving flags to it cost the POS import 1.4 % more instructions)."""
     return None if value is None else int(value)
 
 
