@@ -377,6 +377,8 @@ def customer_merges_sweep(*, now: dt.datetime | None = None) -> dict[int, dict[s
     swept: dict[int, dict[str, int]] = {}
     for record in CustomerMerge.objects.filter(created_at__gte=since).select_related("source", "target").order_by("pk"):  # fmt: skip
         with transaction.atomic():
+            # The two customers locked in id order, as customer_merge does.
+            list(Customer.objects.select_for_update().filter(pk__in=[record.source_id, record.target_id]).order_by("pk"))  # fmt: skip
             late = {"identities": Identity.objects.filter(customer=record.source).update(customer=record.target)}  # fmt: skip
             late.update(merge.move_references(record.source, record.target))
         if any(late.values()):
