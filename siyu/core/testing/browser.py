@@ -52,7 +52,9 @@ def chromium() -> Iterator[Browser]:
 
 
 class _Counted:
-    """The live server's WSGI application, counting the requests it is answering."""
+    """The live server's WSGI application, counting the requests it is answering; once a
+    test has settled (`settle`), it answers 503 without touching the database until the
+    next test opens it again (`open`)."""
 
     QUIET_SECONDS = 0.3
 
@@ -61,9 +63,17 @@ class _Counted:
         self.lock = threading.Lock()
         self.busy = 0
         self.last = time.monotonic()
+        self.closed = False
+
+    def open(self) -> None:
+        with self.lock:
+            self.closed = False
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         with self.lock:
+            if self.closed:  # a page's late beacon, after its test: the database is going
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"the test is over"]
             self.busy += 1
         try:
             return self.app(environ, start_response)
@@ -73,11 +83,14 @@ class _Counted:
                 self.last = time.monotonic()
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Return once no request is being answered and none has come for a moment."""
+        """Return once no request is being answered and none has come for a moment, and
+        answer none after (checked and closed under one lock, so none slips in between: a
+        beacon sent later than the quiet moment had raced the database's teardown)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
                 if not self.busy and time.monotonic() - self.last >= self.QUIET_SECONDS:
+                    self.closed = True
                     return
             time.sleep(0.05)
         raise AssertionError(f"the live server was still answering {self.busy} request(s)")
@@ -105,6 +118,16 @@ class Browsing:
             context.close()
         if self.served is not None:
             self.served.settle()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_open(request: pytest.FixtureRequest) -> None:
+    """Every test with the live server starts with it answering (a browser test before it on
+    this worker closed it as it ended: `_Counted.settle`)."""
+    if "live_server" in request.fixturenames:
+        served = request.getfixturevalue("live_server").thread.httpd.get_app()
+        if isinstance(served, _Counted):
+            served.open()
 
 
 @pytest.fixture
