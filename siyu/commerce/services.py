@@ -43,7 +43,7 @@ MAX_LINES = 50
 MAX_QUANTITY = 999
 
 # A merged customer's orders are the survivor's: their history, spend and tier with them.
-merge.register_id_reference(Order, "customer_id")
+merge.register_reference(Order, "customer_id")
 
 
 # -- catalog and settings -----------------------------------------------------------------------

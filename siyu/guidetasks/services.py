@@ -428,9 +428,14 @@ def _merge_follow_ups(source: Any, target: Any) -> int:
     """A merged customer's follow-up items become the survivor's. Where one list holds both,
     it keeps one item, contacted if either was (by the earlier contact), and its goal is one
     customer fewer, which may complete it."""
+    items = list(FollowUpItem.objects.filter(customer_id=source.pk).order_by("assignment_id"))
+    theirs = {
+        i.assignment_id: i
+        for i in FollowUpItem.objects.filter(customer_id=target.pk, assignment_id__in=[i.assignment_id for i in items])
+    }  # fmt: skip
     moved = 0
-    for item in FollowUpItem.objects.filter(customer_id=source.pk).order_by("assignment_id"):
-        kept = FollowUpItem.objects.filter(assignment_id=item.assignment_id, customer_id=target.pk).first()  # fmt: skip
+    for item in items:
+        kept = theirs.get(item.assignment_id)
         moved += 1
         if kept is None:
             item.customer_id = target.pk
@@ -448,7 +453,7 @@ def _merge_follow_ups(source: Any, target: Any) -> int:
 
 
 merge.register_handler("guidetasks.followupitem.customer_id", _merge_follow_ups)
-merge.register_id_reference(Contact, "customer_id")  # the contact log follows the person
+merge.register_reference(Contact, "customer_id")  # the contact log follows the person
 
 
 # -- reminders -------------------------------------------------------------------------------------

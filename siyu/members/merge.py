@@ -1,8 +1,8 @@
 """References to Customer that a merge must move: every app registers its own here.
 
-A plain foreign key is registered with `register_reference(Model, "field")`, a customer id
-kept in a plain integer column (other apps' tables) with `register_id_reference`; each is
-moved with one UPDATE. A reference with its own uniqueness rules (one row per customer and
+A plain reference — a foreign key, or a customer id kept in a plain integer column (other
+apps' tables) — is registered with `register_reference(Model, "field")` and moved with one
+UPDATE. A reference with its own uniqueness rules (one row per customer and
 X) registers a handler instead, which resolves the clash and returns how many rows it moved.
 An app registers when its services module is imported, which its AppConfig.ready() does, so
 a merge in any process (web, worker, command) finds every app's references.
@@ -23,20 +23,13 @@ _handlers: dict[str, Handler] = {}
 
 
 def register_reference(model: type[models.Model], field: str) -> None:
-    """A foreign key `model.field` → Customer that simply moves to the survivor."""
+    """A reference to Customer, `model.field`, that simply moves to the survivor: a foreign
+    key ("customer") or a customer id kept in a plain integer column ("customer_id", other
+    apps' tables); either way one UPDATE of its column."""
+    column = model._meta.get_field(field).attname  # type: ignore[union-attr]
 
     def move(source: Customer, target: Customer) -> int:
-        return model._default_manager.filter(**{field: source}).update(**{field: target})
-
-    register_handler(f"{model._meta.label_lower}.{field}", move)
-
-
-def register_id_reference(model: type[models.Model], field: str) -> None:
-    """A customer id in the plain integer column `model.field` that simply moves to the
-    survivor."""
-
-    def move(source: Customer, target: Customer) -> int:
-        return model._default_manager.filter(**{field: source.pk}).update(**{field: target.pk})
+        return model._default_manager.filter(**{column: source.pk}).update(**{column: target.pk})
 
     register_handler(f"{model._meta.label_lower}.{field}", move)
 

@@ -380,9 +380,10 @@ def events_ingest(
         if row.identity is not None:
             row.identified_id = row.customer_id = customers.get(row.identity)
             if not row.device_id:
-                row.visitor_key = pseudonyms.get(row.identity) or pseudonyms.setdefault(
-                    row.identity, identity_pseudonym(*row.identity)
-                )
+                key = pseudonyms.get(row.identity)
+                if key is None:
+                    key = pseudonyms[row.identity] = identity_pseudonym(*row.identity)
+                row.visitor_key = key
     other = {r.content_id for r in rows if r.content_id and r.content_brand_id is None}
     brands = content_brands(other) if other else {}
     for row in rows:
@@ -580,17 +581,16 @@ def _stitch_identities(rows: list[Row]) -> None:
     if not customer_of:
         return
     events, mark = Event._meta.db_table, sql.mark()
-    anonymous = f"customer_id IS NULL AND device_id = '' AND visitor_key = {mark}"
+    anonymous = "customer_id IS NULL AND device_id = ''"  # the `event_anonymous` index
     found = sql.rows_in(
-        f"SELECT DISTINCT CAST(day AS TEXT), visitor_key FROM {events} "  # noqa: S608
-        f"WHERE customer_id IS NULL AND device_id = '' AND {{in}}",
+        f"SELECT DISTINCT CAST(day AS TEXT), visitor_key FROM {events} WHERE {anonymous} AND {{in}}",  # noqa: S608
         "visitor_key", customer_of,
     )  # fmt: skip
     if not found:
         return
     with sql.driver_cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {events} SET customer_id = {mark} WHERE {anonymous}",  # noqa: S608
+            f"UPDATE {events} SET customer_id = {mark} WHERE {anonymous} AND visitor_key = {mark}",  # noqa: S608
             [(customer_of[key], key) for key in sorted({key for _day, key in found})],
         )
     _visitors_move({(day, f"i{key}"): (day, f"c{customer_of[key]}") for day, key in found})
@@ -636,33 +636,25 @@ def _visitors_move(moves: dict[tuple[str, str], tuple[str, str]]) -> None:
 
 def _merge_events(source: Any, target: Any) -> int:
     """A merged customer's events and activity become the survivor's (their trail and
-    follow-up figures), and for UV their visitor rows (a device-less event counts as its
-    customer) merge into the survivor's, day by day (`_visitors_move`)."""
-    days = sql.rows_in(
-        f"SELECT DISTINCT CAST(day AS TEXT) FROM {Event._meta.db_table} "  # noqa: S608
-        f"WHERE device_id = '' AND {{in}}",
-        "customer_id", [source.pk],
-    )  # fmt: skip
-    moved = Event.objects.filter(customer_id=source.pk).update(customer_id=target.pk)
-    _visitors_move({(day, f"c{source.pk}"): (day, f"c{target.pk}") for (day,) in days})
-    activities = {
-        a.customer_id: a
-        for a in CustomerActivity.objects.select_for_update()
-        .filter(customer_id__in=[source.pk, target.pk]).order_by("customer_id")
-    }  # fmt: skip
-    theirs = activities.get(source.pk)
-    if theirs is not None:
-        ours = activities.get(target.pk) or CustomerActivity(customer_id=target.pk, last_seen_at=theirs.last_seen_at)  # fmt: skip
-        if theirs.last_seen_at >= ours.last_seen_at:
-            ours.last_seen_at, ours.last_type, ours.last_content_id = theirs.last_seen_at, theirs.last_type, theirs.last_content_id  # fmt: skip
-        ours.events, ours.carts, ours.orders = ours.events + theirs.events, ours.carts + theirs.carts, ours.orders + theirs.orders  # fmt: skip
-        theirs.delete()
-        ours.save()
+    follow-up figures; the activity added as a batch's is, `_activity_upsert`), and for UV
+    their visitor rows (a device-less event counts as its customer) merge into the
+    survivor's, day by day (`_visitors_move`)."""
+    theirs = Event.objects.filter(customer_id=source.pk)
+    days = set(theirs.filter(device_id="").values_list("day", flat=True))
+    moved = theirs.update(customer_id=target.pk)
+    _visitors_move({(str(day), f"c{source.pk}"): (str(day), f"c{target.pk}") for day in days})
+    activity = CustomerActivity.objects.select_for_update().filter(customer_id=source.pk).first()
+    if activity is not None:
+        _activity_upsert({target.pk: [
+            activity.last_seen_at, activity.last_type, activity.last_content_id,
+            activity.events, activity.carts, activity.orders,
+        ]})  # fmt: skip
+        activity.delete()
     return moved
 
 
 merge.register_handler("tracking.event.customer_id", _merge_events)
-merge.register_id_reference(DeviceLink, "customer_id")  # the device's later events follow
+merge.register_reference(DeviceLink, "customer_id")  # the device's later events follow
 
 
 STAT_FIELDS = ("pv", "dwell_ms", "carts", "orders", "sales_fen")
@@ -849,6 +841,12 @@ def _activity(rows: list[Row]) -> None:
     for row in rows:
         if row.customer_id is not None:
             activity_add(summary, row.customer_id, row.occurred_at, row.type, row.content_id)
+    _activity_upsert(summary)
+
+
+def _activity_upsert(summary: dict[int, list[Any]]) -> None:
+    """Add activity summaries (see `activity_add`) to the customers' rows: counts add up,
+    the latest activity wins."""
     if not summary:
         return
     table = CustomerActivity._meta.db_table
