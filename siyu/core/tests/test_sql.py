@@ -50,6 +50,23 @@ def test_dicts_insert_writes_aware_datetimes_as_the_orm_does(db) -> None:
     assert PeriodicRun.objects.filter(last_run_at=shanghai).count() == 2  # found by the ORM
 
 
+def test_moments_are_written_as_the_orm_writes_them(db) -> None:
+    from django.db import connection
+
+    zones = [ZoneInfo("Asia/Shanghai"), ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York"), dt.UTC]  # fmt: skip
+    moments = [
+        dt.datetime(2026, 11, 24, 23, 10, tzinfo=zones[0]),  # the day before, in UTC
+        dt.datetime(2026, 11, 25, 7, 59, 59, 999_999, tzinfo=zones[0]),
+        dt.datetime(2026, 3, 8, 3, 30, 0, 1, tzinfo=zones[2]),  # the hour clocks skip
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=zones[3]),  # before 1970
+        dt.datetime(1, 1, 2, 0, 0, tzinfo=zones[1]),
+        dt.datetime(2024, 2, 29, 5, 29, 0, tzinfo=zones[1]),  # a half-hour offset
+    ] + [dt.datetime.fromtimestamp(t * 7_919.3, zone) for t in range(400) for zone in zones]
+    written = [sql.db_datetime(moment) for moment in moments]
+    assert written == [connection.ops.adapt_datetimefield_value(m) for m in moments]
+    assert sql.db_datetime(None) is None
+
+
 def test_dicts_insert_refuses_a_field_the_model_lacks_and_writes_nothing(db) -> None:
     with pytest.raises(ValueError, match="no fields"):
         sql.dicts_insert(PeriodicRun, [{"name": "x", "colour": "red"}])
