@@ -7,10 +7,13 @@ import io
 import json
 import threading
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -60,6 +63,19 @@ def _event(kind: str = "content_view", **fields) -> dict:
     }
 
 
+def _closing(work: Callable[..., None]) -> Callable[..., None]:
+    """`work` for a thread of its own, closing the thread's database connections as it ends:
+    left open, they keep the test database in use, and PostgreSQL refuses to drop it."""
+
+    def run(*args: Any) -> None:
+        try:
+            work(*args)
+        finally:
+            connections.close_all()
+
+    return run
+
+
 def _queued_behind_busy_writer(send, items: list) -> None:
     """`send(item)` for each item on its own thread while the process's writer is busy, so
     they queue up behind it, in this order; then the writer is let go and they finish."""
@@ -67,7 +83,7 @@ def _queued_behind_busy_writer(send, items: list) -> None:
     threads = []
     with writer._write_lock:
         for item in items:
-            threads.append(threading.Thread(target=send, args=(item,)))
+            threads.append(threading.Thread(target=_closing(send), args=(item,)))
             threads[-1].start()
             while len(writer._queue) < len(threads):
                 threading.Event().wait(0.005)
@@ -273,7 +289,7 @@ def test_concurrent_identical_batches_count_once(world, key, link) -> None:
     def send() -> None:
         answers.append(_send(key, batch).json())
 
-    threads = [threading.Thread(target=send) for _ in range(3)]
+    threads = [threading.Thread(target=_closing(send)) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -324,7 +340,7 @@ def test_rollups_equal_their_recomputation_and_rebuild_restores_them(world, key,
 def test_batches_waiting_together_share_a_commit_and_one_failure_is_nobody_elses(
     world, link
 ) -> None:
-    from django.db import IntegrityError, connections
+    from django.db import IntegrityError
 
     good, _key = services.event_source_create(scope=ROOT, name="H5", kind="h5")
     gone, _key = services.event_source_create(scope=ROOT, name="old", kind="h5")
@@ -365,7 +381,7 @@ def test_two_processes_writing_at_once_count_each_visitor_once(world, key, link)
     at the same moment: each visitor counts once in each rollup row's UV. On PostgreSQL the
     writers run concurrently and the visitors' rows are locked while read; on SQLite one
     writer holds the database at a time."""
-    from django.db import OperationalError, connections
+    from django.db import OperationalError
 
     source = services.event_source_authenticate(key)
     devices = [f"dev-{i}" for i in range(60)]
@@ -405,7 +421,6 @@ def test_two_processes_writing_at_once_count_each_visitor_once(world, key, link)
 def test_new_batches_written_in_one_group_add_up(world, key, link) -> None:
     """Batches that queue behind a busy writer are written in one transaction from their
     own deltas, summed: PV adds up and a visitor in two of them counts once."""
-    from django.db import connections
 
     source = services.event_source_authenticate(key)
     batches = [
@@ -434,7 +449,6 @@ def test_an_identity_known_between_two_batches_of_one_group_counts_once(world, k
     """Two batches written in one transaction: the first resolved an identity before it was
     attached to a customer, the second after. The second stitches the first's events, which
     that same transaction has just written, and their visitor rows."""
-    from django.db import connections
 
     from siyu.members import services as members
 
