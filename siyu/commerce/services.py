@@ -36,6 +36,7 @@ from siyu.commerce.models import (
 )
 from siyu.commerce.selectors import sellable_skus
 from siyu.members import merge
+from siyu.members.selectors import survivor_id
 from siyu.org.models import Branch, Brand, Staff, Store, StoreStatus
 from siyu.org.scope import Capability, Scope, access
 
@@ -234,11 +235,13 @@ def order_create(
 ) -> Order:
     """A mall order awaiting payment, priced from the catalog, less the member's coupon if
     one is given (used by this order, once). A retried call with the same `client_ref`
-    returns the first order."""
+    returns the first order. A customer merged since the caller looked them up buys as the
+    customer they were merged into."""
     if client_ref:
         existing = Order.objects.filter(channel=OrderChannel.MALL, client_ref=client_ref).first()
         if existing is not None:
             return existing
+    customer_id = survivor_id(customer_id)
     if store.status != StoreStatus.OPEN:
         raise ValidationError({"store": _("This store is closed.")})
     checked = _items_checked(store, items)
@@ -326,9 +329,11 @@ def pos_order_record(
     """A paid POS order (sku code, quantity, amount paid per line), once per POS order
     number: returns (order, created); the same number again returns the first order. A
     coupon the till took is checked (the member's, valid, its threshold met by the lines'
-    list prices) and used by this order."""
+    list prices) and used by this order. A merged customer buys as the one they were merged
+    into."""
     scope.require(Capability.MANAGE_ORDERS)
     access(Store.objects.all(), scope, pk=store.pk)
+    customer_id = survivor_id(customer_id)
     number = pos_number(store.brand_id, number)
     existing = Order.objects.filter(number=number).first()
     if existing is not None:

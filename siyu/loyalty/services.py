@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -216,7 +216,7 @@ def orders_paid(paid: Sequence[Paid]) -> int:
     spend is read once, for the year before its last order. An order already earned on is
     skipped (a resent import changes nothing). Orders without a programme earn nothing."""
     from siyu.commerce.selectors import net_spend
-    from siyu.members.selectors import customer_birthdays
+    from siyu.members.selectors import customer_birthdays, survivors
 
     programmes: dict[int, Programme | None] = {}
     by_programme: dict[int, tuple[Programme, list[Paid]]] = {}
@@ -231,6 +231,14 @@ def orders_paid(paid: Sequence[Paid]) -> int:
             by_programme.setdefault(programme.pk, (programme, []))[1].append(item)
     written = 0
     for programme, items in by_programme.values():
+        accounts = _accounts_locked(programme, {p.customer_id for p in items})
+        # A member without an account may have been merged since their order was looked up
+        # (accounts move with a merge): the survivor earns, and no account is made for the
+        # merged customer. The order itself follows at the merge sweep.
+        moved = survivors({p.customer_id for p in items} - set(accounts))
+        if moved:
+            items = [replace(p, customer_id=moved.get(p.customer_id, p.customer_id)) for p in items]  # fmt: skip
+            accounts |= _accounts_locked(programme, set(moved.values()) - set(accounts))
         items.sort(key=lambda p: (p.paid_at, p.order_id))
         first_paid: dict[int, dt.datetime] = {}
         last_paid: dict[int, dt.datetime] = {}
@@ -240,16 +248,6 @@ def orders_paid(paid: Sequence[Paid]) -> int:
         customers = set(first_paid)
         tiers = tiers_of(programme)
         tier_by_id = {t.pk: t for t in tiers}
-        # (account id, tier id) per member, locked; plain SQL (`sql.rows_in`), as the earn
-        # entries already written: a POS chunk holds thousands.
-        accounts: dict[int, tuple[int, int]] = {
-            customer: (pk, tier_id)
-            for customer, pk, tier_id in sql.rows_in(
-                f"SELECT customer_id, id, tier_id FROM {Account._meta.db_table} "  # noqa: S608
-                f"WHERE programme_id = {sql.mark()} AND {{in}} ORDER BY id{sql.locking()}",
-                "customer_id", customers, [programme.pk],
-            )
-        }  # fmt: skip
         for customer in sorted(customers - set(accounts)):
             made = _locked(programme, customer, first_paid[customer])[0]
             accounts[customer] = (made.pk, made.tier_id)
@@ -290,6 +288,20 @@ def orders_paid(paid: Sequence[Paid]) -> int:
                 ups.append((account_id, tier_id, best, spend, last_paid[customer]))
         _upgrades_apply(ups)
     return written
+
+
+def _accounts_locked(programme: Programme, customers: set[int]) -> dict[int, tuple[int, int]]:
+    """(account id, tier id) of each of these customers that has an account in the programme,
+    locked; plain SQL (`sql.rows_in`), as the earn entries already written: a POS chunk holds
+    thousands."""
+    return {
+        customer: (pk, tier_id)
+        for customer, pk, tier_id in sql.rows_in(
+            f"SELECT customer_id, id, tier_id FROM {Account._meta.db_table} "  # noqa: S608
+            f"WHERE programme_id = {sql.mark()} AND {{in}} ORDER BY id{sql.locking()}",
+            "customer_id", customers, [programme.pk],
+        )
+    }  # fmt: skip
 
 
 def _upgrades_apply(ups: Sequence[tuple[int, int, Tier, int, dt.datetime]]) -> None:

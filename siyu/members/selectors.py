@@ -209,6 +209,33 @@ def customer_id_for(*, kind: str, value: str) -> int | None:
     return customer_ids_for({(kind, value)}).get((kind, value))
 
 
+def survivors(customer_ids: set[int]) -> dict[int, int]:
+    """The customer each merged one of `customer_ids` is now, following merges of merges;
+    those never merged are left out. A write that names a customer it looked up before a
+    merge (a mini-program's back end holding an id, points for an order read a moment
+    earlier) goes to the survivor, so nothing new lands on a merged customer."""
+    found: dict[int, int] = {}
+    pending = set(customer_ids)
+    while pending:  # one query per link of the longest chain (merges of merges are rare)
+        step = dict(
+            Customer.objects.filter(pk__in=pending, status=CustomerStatus.MERGED).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+        for merged, into in found.items():
+            found[merged] = step.get(into, into)
+        found |= {pk: into for pk, into in step.items() if pk in customer_ids}
+        pending = set(step.values())
+    return found
+
+
+def survivor_id(customer_id: int | None) -> int | None:
+    """`customer_id`, or the customer it was merged into (see `survivors`)."""
+    if customer_id is None:
+        return None
+    return survivors({customer_id}).get(customer_id, customer_id)
+
+
 def visible_customer_ids(*, scope: Scope, customer_ids: set[int]) -> set[int]:
     """Which of `customer_ids` are active customers the caller can see."""
     qs = scoped(Customer.objects.filter(pk__in=customer_ids, status=CustomerStatus.ACTIVE), scope)

@@ -277,11 +277,14 @@ def test_an_order_that_reaches_a_merged_customer_late_is_swept_to_the_survivor(w
     mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
     member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
     assert member_services.customer_merges_sweep() == {}  # nothing late: nothing moves
-    # Given a till import that had looked Lan up just before the merge, and writes after it
+    # Given the row a till import leaves when it looked Lan up just before the merge and
+    # wrote just after it: an order of hers (written here as the import's rows are, and put
+    # on her as the race would)
     late, _created = commerce_services.pos_order_record(
         scope=root(world), store=world.stores["s1"], number="LATE-1", placed_at=timezone.now(),
-        items=[("ALP-P1-BK-M", 1, 129_900)], cashier=world.staff["gia"], customer_id=lan.pk,
+        items=[("ALP-P1-BK-M", 1, 129_900)], cashier=world.staff["gia"],
     )  # fmt: skip
+    Order.objects.filter(pk=late.pk).update(customer_id=lan.pk)
     # When the sweep runs (every ten minutes), through the task the scheduler enqueues
     from siyu.members import tasks as member_tasks
 
@@ -289,6 +292,56 @@ def test_an_order_that_reaches_a_merged_customer_late_is_swept_to_the_survivor(w
     # Then the order is Mei's (her spend and history), and a second sweep finds nothing
     assert Order.objects.get(pk=late.pk).customer_id == mei.pk
     assert member_services.customer_merges_sweep() == {}
+
+
+def test_an_order_naming_a_merged_customer_is_the_survivors_and_earns_on_her_account(world: World) -> None:  # fmt: skip
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
+    account = Account.objects.get(customer_id=mei.pk)
+    before = _points(account)
+    # When a mini-program's back end and a till, each holding Lan's id from before the merge,
+    # record her purchases
+    mall = _buy(world, lan, "ALP-P1-BK-M")
+    till, _created = commerce_services.pos_order_record(
+        scope=root(world), store=world.stores["s1"], number="T-9", placed_at=timezone.now(),
+        items=[("ALP-B1-40", 1, 59_900)], cashier=world.staff["gia"], customer_id=lan.pk,
+    )  # fmt: skip
+    # Then both orders are Mei's, she earned their points on her account, and Lan has none
+    assert (mall.customer_id, till.customer_id) == (mei.pk, mei.pk)
+    assert (mall.is_member, till.is_member) == (True, True)
+    assert _points(account) == before + 1_299 + 599
+    assert not Account.objects.filter(customer_id=lan.pk).exists()
+
+
+def test_points_of_an_order_looked_up_just_before_a_merge_go_to_the_survivor(world: World) -> None:  # fmt: skip
+    from siyu.commerce.tests.factories import catalog, plan
+
+    plan(world)
+    catalog(world)
+    programme(world)
+    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    order, _created = commerce_services.pos_order_record(
+        scope=root(world), store=world.stores["s1"], number="T-10", placed_at=timezone.now(),
+        items=[("ALP-P1-BK-M", 1, 129_900)], cashier=world.staff["gia"],
+    )  # fmt: skip
+    member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
+    account = Account.objects.get(customer_id=mei.pk)
+    before = _points(account)
+    # When a POS import's chunk, which read Lan as a member a moment before the merge,
+    # earns points for her order after it
+    earned = services.orders_paid([
+        services.Paid(order.pk, order.brand_id, lan.pk, order.paid_at, [("extreme_cold", 129_900)])
+    ])  # fmt: skip
+    # Then Mei earns them, and no account (nor a joining bonus) is made for Lan
+    assert earned == 1
+    assert _points(account) == before + 1_299
+    assert PointsEntry.objects.get(kind="earn", order_id=order.pk).account_id == account.pk
+    assert not Account.objects.filter(customer_id=lan.pk).exists()
 
 
 def test_points_buy_a_reward_never_beyond_the_balance(world: World) -> None:
