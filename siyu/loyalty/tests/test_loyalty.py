@@ -267,19 +267,24 @@ def test_a_merged_member_of_the_same_tier_keeps_it_as_long_as_either_held_it(wor
     assert not TierChange.objects.filter(account=account, reason="merge").exists()
 
 
-def test_an_order_that_reaches_a_merged_customer_late_is_swept_to_the_survivor(world: World) -> None:  # fmt: skip
-    from siyu.commerce.models import Order
+def _mei_and_lan(world: World) -> tuple[Any, Any]:
+    """Two members of a programme, in a store with a catalog and a commission plan."""
     from siyu.commerce.tests.factories import catalog, plan
 
     plan(world)
     catalog(world)
     programme(world)
-    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    return _join(world), _join(world, name="兰", phone="13900002222")
+
+
+def test_an_order_that_reaches_a_merged_customer_late_is_swept_to_the_survivor(world: World) -> None:  # fmt: skip
+    from siyu.commerce.models import Order
+
+    mei, lan = _mei_and_lan(world)
     member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
     assert member_services.customer_merges_sweep() == {}  # nothing late: nothing moves
     # Given the row a till import leaves when it looked Lan up just before the merge and
-    # wrote just after it: an order of hers (written here as the import's rows are, and put
-    # on her as the race would)
+    # wrote just after it: an order put on her, as that race would
     late, _created = commerce_services.pos_order_record(
         scope=root(world), store=world.stores["s1"], number="LATE-1", placed_at=timezone.now(),
         items=[("ALP-P1-BK-M", 1, 129_900)], cashier=world.staff["gia"],
@@ -295,12 +300,7 @@ def test_an_order_that_reaches_a_merged_customer_late_is_swept_to_the_survivor(w
 
 
 def test_an_order_naming_a_merged_customer_is_the_survivors_and_earns_on_her_account(world: World) -> None:  # fmt: skip
-    from siyu.commerce.tests.factories import catalog, plan
-
-    plan(world)
-    catalog(world)
-    programme(world)
-    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    mei, lan = _mei_and_lan(world)
     member_services.customer_merge(source=lan, target=mei, actor=None, reason="同一人")
     account = Account.objects.get(customer_id=mei.pk)
     before = _points(account)
@@ -319,12 +319,7 @@ def test_an_order_naming_a_merged_customer_is_the_survivors_and_earns_on_her_acc
 
 
 def test_points_of_an_order_looked_up_just_before_a_merge_go_to_the_survivor(world: World) -> None:  # fmt: skip
-    from siyu.commerce.tests.factories import catalog, plan
-
-    plan(world)
-    catalog(world)
-    programme(world)
-    mei, lan = _join(world), _join(world, name="兰", phone="13900002222")
+    mei, lan = _mei_and_lan(world)
     order, _created = commerce_services.pos_order_record(
         scope=root(world), store=world.stores["s1"], number="T-10", placed_at=timezone.now(),
         items=[("ALP-P1-BK-M", 1, 129_900)], cashier=world.staff["gia"],
