@@ -68,9 +68,20 @@ def customer_resolve(*, kind: str, value: str, platform: str = "") -> Customer |
     return identity.customer if identity else None
 
 
+def _not_merged(customer: Customer) -> None:
+    """Refuse, by field, a write to a merged customer: what it held moved to the customer it
+    was merged into, and a new identity, consent or membership here would be lost to them
+    (`customer_get` reads a customer's status just before a write; orders instead go to the
+    survivor, see commerce's `order_create`)."""
+    if customer.status == CustomerStatus.MERGED:
+        message = _("This customer was merged into customer %(id)s: use that one.")
+        raise ValidationError({"customer": message % {"id": customer.merged_into_id}})
+
+
 @transaction.atomic
 def identity_attach(*, customer: Customer, kind: str, value: str, platform: str = "") -> Identity:
     """Give `customer` an identity; idempotent for the same customer, IdentityConflict for another."""
+    _not_merged(customer)
     key, encrypted, masked = identity_key(kind=kind, value=value)
     existing = Identity.objects.filter(kind=kind, platform=platform, key=key).first()
     if existing is not None:
@@ -224,6 +235,7 @@ def membership_create(
     joined_at: dt.datetime | None = None,
 ) -> Membership:
     """Make the customer a member of the group (once); returns the existing membership if any."""
+    _not_merged(customer)
     if join_channel not in JoinChannel.values:
         raise ValidationError({"join_channel": _("Unknown join channel.")})
     if join_brand is None:
@@ -248,26 +260,33 @@ def membership_create(
 
 @transaction.atomic
 def customer_update(*, customer: Customer, **fields: Any) -> Customer:
-    """Change a customer's profile or who serves them (name, gender, birthday, home store, guide)."""
+    """Change a customer's profile or who serves them (name, gender, birthday, home store,
+    guide). Only the changed columns are written: a customer read just before a merge and
+    saved whole after it would be made active again."""
+    _not_merged(customer)
     allowed = {"name", "gender", "birthday", "home_store", "owner_staff"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
     if "gender" in fields and fields["gender"] not in Gender.values:
         raise ValidationError({"gender": _("Unknown gender.")})
+    changed = {"updated_at"}
     for name, value in fields.items():
         if name == "home_store":
             _place(customer, value)
+            changed |= {"home_store", "home_brand", "home_branch"}
         else:
             setattr(customer, name, value)
+            changed.add(name)
     _check_guide(customer.owner_staff, customer.home_store)
-    customer.save()
+    customer.save(update_fields=sorted(changed))
     return customer
 
 
 @transaction.atomic
 def consent_set(*, customer: Customer, channel: str, granted: bool, source: str = "") -> Consent:
     """Record the customer's answer for one channel; unsubscribing is `granted=False`."""
+    _not_merged(customer)
     if channel not in ConsentChannel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     consent, _created = Consent.objects.update_or_create(

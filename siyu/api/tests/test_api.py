@@ -164,6 +164,25 @@ def test_merge_via_api(world: World, client: Client) -> None:
     )
 
 
+def test_a_merged_customer_takes_no_new_identity_consent_or_change(world: World, client: Client) -> None:  # fmt: skip
+    world.login(client, "hana")
+    c1, c2 = world.customers["c1"], world.customers["c2"]
+    _post(client, f"/api/v1/customers/{c1.pk}/merge", {"source_id": c2.pk, "reason": "同一人"})
+    # An integration still holding c2's id is told, by field, which customer to use instead
+    url = f"/api/v1/customers/{c2.pk}"
+    answers = [
+        client.put(f"{url}/consents", json.dumps({"channel": "sms", "granted": True}), content_type="application/json"),
+        _post(client, f"{url}/identities", {"kind": "unionid", "value": "u-late"}),
+        client.patch(url, json.dumps({"name": "改名"}), content_type="application/json"),
+    ]  # fmt: skip
+    for answer in answers:
+        assert answer.status_code == 422
+        assert str(c1.pk) in answer.json()["fields"]["customer"]
+    merged = Customer.objects.get(pk=c2.pk)
+    assert (merged.status, merged.name) == ("merged", c2.name)
+    assert (merged.consents.count(), merged.identities.count()) == (0, 0)
+
+
 def test_consent_put_is_idempotent(world: World, client: Client) -> None:
     world.login(client, "gia")
     url = f"/api/v1/customers/{world.customers['c1'].pk}/consents"

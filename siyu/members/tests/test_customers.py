@@ -128,6 +128,14 @@ def test_a_merged_customer_is_answered_by_the_one_they_were_last_merged_into(wor
     assert (survivor_id(c3.pk), survivor_id(c1.pk), survivor_id(None)) == (c1.pk, c1.pk, None)
 
 
+def test_a_customer_read_before_a_merge_and_changed_after_it_stays_merged(world: World) -> None:  # fmt: skip
+    c1, c2 = world.customers["c1"], world.customers["c2"]
+    read_before = Customer.objects.get(pk=c2.pk)
+    services.customer_merge(source=c2, target=c1, actor=None, reason="same person")
+    services.customer_update(customer=read_before, name="改名")
+    assert Customer.objects.get(pk=c2.pk).status == CustomerStatus.MERGED
+
+
 def test_store_manager_reveals_with_an_audit_record(world: World) -> None:
     sam = world.staff["sam"].user
     phone = services.customer_phone_reveal(
