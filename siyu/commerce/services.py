@@ -36,7 +36,7 @@ from siyu.commerce.models import (
 )
 from siyu.commerce.selectors import sellable_skus
 from siyu.members import merge
-from siyu.members.selectors import survivor_id
+from siyu.members.selectors import customer_survivor_id
 from siyu.org.models import Branch, Brand, Staff, Store, StoreStatus
 from siyu.org.scope import Capability, Scope, access
 
@@ -241,7 +241,7 @@ def order_create(
         existing = Order.objects.filter(channel=OrderChannel.MALL, client_ref=client_ref).first()
         if existing is not None:
             return existing
-    customer_id = survivor_id(customer_id)
+    customer_id = customer_survivor_id(customer_id)
     if store.status != StoreStatus.OPEN:
         raise ValidationError({"store": _("This store is closed.")})
     checked = _items_checked(store, items)
@@ -333,7 +333,7 @@ def pos_order_record(
     into."""
     scope.require(Capability.MANAGE_ORDERS)
     access(Store.objects.all(), scope, pk=store.pk)
-    customer_id = survivor_id(customer_id)
+    customer_id = customer_survivor_id(customer_id)
     number = pos_number(store.brand_id, number)
     existing = Order.objects.filter(number=number).first()
     if existing is not None:

@@ -216,7 +216,7 @@ def orders_paid(paid: Sequence[Paid]) -> int:
     spend is read once, for the year before its last order. An order already earned on is
     skipped (a resent import changes nothing). Orders without a programme earn nothing."""
     from siyu.commerce.selectors import net_spend
-    from siyu.members.selectors import customer_birthdays, survivors
+    from siyu.members.selectors import customer_birthdays, customer_survivors
 
     programmes: dict[int, Programme | None] = {}
     by_programme: dict[int, tuple[Programme, list[Paid]]] = {}
@@ -235,7 +235,7 @@ def orders_paid(paid: Sequence[Paid]) -> int:
         # A member without an account may have been merged since their order was looked up
         # (accounts move with a merge): the survivor earns, and no account is made for the
         # merged customer. The order itself follows at the merge sweep.
-        moved = survivors({p.customer_id for p in items} - set(accounts))
+        moved = customer_survivors({p.customer_id for p in items} - set(accounts))
         if moved:
             items = [replace(p, customer_id=moved.get(p.customer_id, p.customer_id)) for p in items]  # fmt: skip
             accounts |= _accounts_locked(programme, set(moved.values()) - set(accounts))

@@ -209,7 +209,7 @@ def customer_id_for(*, kind: str, value: str) -> int | None:
     return customer_ids_for({(kind, value)}).get((kind, value))
 
 
-def survivors(customer_ids: set[int]) -> dict[int, int]:
+def customer_survivors(customer_ids: set[int]) -> dict[int, int]:
     """The customer each merged one of `customer_ids` is now, following merges of merges;
     those never merged are left out. A write that names a customer it looked up before a
     merge (a mini-program's back end holding an id, points for an order read a moment
@@ -229,11 +229,11 @@ def survivors(customer_ids: set[int]) -> dict[int, int]:
     return found
 
 
-def survivor_id(customer_id: int | None) -> int | None:
-    """`customer_id`, or the customer it was merged into (see `survivors`)."""
+def customer_survivor_id(customer_id: int | None) -> int | None:
+    """`customer_id`, or the customer it was merged into (see `customer_survivors`)."""
     if customer_id is None:
         return None
-    return survivors({customer_id}).get(customer_id, customer_id)
+    return customer_survivors({customer_id}).get(customer_id, customer_id)
 
 
 def visible_customer_ids(*, scope: Scope, customer_ids: set[int]) -> set[int]:

@@ -68,7 +68,7 @@ def customer_resolve(*, kind: str, value: str, platform: str = "") -> Customer |
     return identity.customer if identity else None
 
 
-def _not_merged(customer: Customer) -> None:
+def _check_not_merged(customer: Customer) -> None:
     """Refuse, by field, a write to a merged customer: what it held moved to the customer it
     was merged into, and a new identity, consent or membership here would be lost to them
     (`customer_get` reads a customer's status just before a write; orders instead go to the
@@ -81,7 +81,7 @@ def _not_merged(customer: Customer) -> None:
 @transaction.atomic
 def identity_attach(*, customer: Customer, kind: str, value: str, platform: str = "") -> Identity:
     """Give `customer` an identity; idempotent for the same customer, IdentityConflict for another."""
-    _not_merged(customer)
+    _check_not_merged(customer)
     key, encrypted, masked = identity_key(kind=kind, value=value)
     existing = Identity.objects.filter(kind=kind, platform=platform, key=key).first()
     if existing is not None:
@@ -235,7 +235,7 @@ def membership_create(
     joined_at: dt.datetime | None = None,
 ) -> Membership:
     """Make the customer a member of the group (once); returns the existing membership if any."""
-    _not_merged(customer)
+    _check_not_merged(customer)
     if join_channel not in JoinChannel.values:
         raise ValidationError({"join_channel": _("Unknown join channel.")})
     if join_brand is None:
@@ -263,7 +263,7 @@ def customer_update(*, customer: Customer, **fields: Any) -> Customer:
     """Change a customer's profile or who serves them (name, gender, birthday, home store,
     guide). Only the changed columns are written: a customer read just before a merge and
     saved whole after it would be made active again."""
-    _not_merged(customer)
+    _check_not_merged(customer)
     allowed = {"name", "gender", "birthday", "home_store", "owner_staff"}
     unknown = set(fields) - allowed
     if unknown:
@@ -286,7 +286,7 @@ def customer_update(*, customer: Customer, **fields: Any) -> Customer:
 @transaction.atomic
 def consent_set(*, customer: Customer, channel: str, granted: bool, source: str = "") -> Consent:
     """Record the customer's answer for one channel; unsubscribing is `granted=False`."""
-    _not_merged(customer)
+    _check_not_merged(customer)
     if channel not in ConsentChannel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     consent, _created = Consent.objects.update_or_create(
