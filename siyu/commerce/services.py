@@ -333,11 +333,11 @@ def pos_order_record(
     into."""
     scope.require(Capability.MANAGE_ORDERS)
     access(Store.objects.all(), scope, pk=store.pk)
-    customer_id = customer_survivor_id(customer_id)
     number = pos_number(store.brand_id, number)
     existing = Order.objects.filter(number=number).first()
     if existing is not None:
         return existing, False
+    customer_id = customer_survivor_id(customer_id)
     if cashier is not None and cashier.store_id != store.pk:
         raise ValidationError({"cashier": _("The cashier works at another store.")})
     checked = _items_checked(

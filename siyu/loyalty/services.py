@@ -231,11 +231,12 @@ def orders_paid(paid: Sequence[Paid]) -> int:
             by_programme.setdefault(programme.pk, (programme, []))[1].append(item)
     written = 0
     for programme, items in by_programme.values():
-        accounts = _accounts_locked(programme, {p.customer_id for p in items})
+        named = {p.customer_id for p in items}
+        accounts = _accounts_locked(programme, named)
         # A member without an account may have been merged since their order was looked up
         # (accounts move with a merge): the survivor earns, and no account is made for the
         # merged customer. The order itself follows at the merge sweep.
-        moved = customer_survivors({p.customer_id for p in items} - set(accounts))
+        moved = customer_survivors(named - set(accounts))
         if moved:
             items = [replace(p, customer_id=moved.get(p.customer_id, p.customer_id)) for p in items]  # fmt: skip
             accounts |= _accounts_locked(programme, set(moved.values()) - set(accounts))

@@ -2,10 +2,10 @@
 
 A plain reference — a foreign key, or a customer id kept in a plain integer column (other
 apps' tables) — is registered with `register_reference(Model, "field")` and moved with one
-UPDATE. A reference with its own uniqueness rules (one row per customer and
-X) registers a handler instead, which resolves the clash and returns how many rows it moved.
-An app registers when its services module is imported, which its AppConfig.ready() does, so
-a merge in any process (web, worker, command) finds every app's references.
+UPDATE. A reference with its own uniqueness rules (one row per customer and X) registers a
+handler instead, which resolves the clash and returns how many rows it moved. An app
+registers when its services module is imported, which its AppConfig.ready() does, so a
+merge in any process (web, worker, command) finds every app's references.
 """
 
 from __future__ import annotations
